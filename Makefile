@@ -1,0 +1,39 @@
+# linux-tickless: thin entry points; each target calls one script.
+#   make deps            install what building and testing need (apt, root)
+#   make                 build the debs of the production profile into out/<series>/
+#   make check           the test suite (what CI runs)
+# Variables: SERIES=6.1 (see series.d/), PROFILE=production|test (see
+# kconfig-fragments/profiles/), SIGNING_KEY=/path/key.pem (your module-signing key).
+
+SERIES ?= 6.1
+PROFILE ?= production
+export SERIES PROFILE SIGNING_KEY
+
+.PHONY: all deb deps prepare configs check clean
+
+all: deb
+
+deps:
+	scripts/install-deps
+
+# dpkg-buildpackage is the build; this only collects its output in out/.
+deb:
+	scripts/build-debs
+
+# Unpacked and patched vendor tree in build/<series>/src, for work on patches.
+prepare:
+	scripts/unpack-vendor
+	scripts/apply-patches
+
+# Regenerates the committed resolved configs (configs/<series>-<profile>.config).
+configs: prepare
+	scripts/update-configs
+
+debian/control: debian/templates/control.in series.d/$(SERIES)
+	scripts/gen-debian-files
+
+check:
+	tests/run
+
+clean:
+	rm -rf build out

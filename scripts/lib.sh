@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# Shared by every pipeline script: where things live, the pin, errors and the
+# per-stage progress line. Sourced, never run.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SERIES=${SERIES:-6.1}
+PROFILE=${PROFILE:-production}
+BUILD_ROOT=${BUILD_ROOT:-$TOP/build}
+# Elapsed time in progress lines counts from the first stage of a pipeline run,
+# so scripts called one after another by make or debian/rules share one clock.
+export PIPELINE_T0=${PIPELINE_T0:-$(date +%s)}
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+warn() {
+	echo "warning: $*" >&2
+}
+
+# One line per stage on the console: what ran, and when since the pipeline began.
+stage() {
+	local now
+	now=$(date +%s)
+	printf '==> [%4ds] %s\n' $((now - PIPELINE_T0)) "$*"
+}
+
+valid_names() {
+	local d=$1
+	find "$d" -maxdepth 1 -type f -printf '%f\n' | sort | tr '\n' ' '
+}
+
+# Reads series.d/$SERIES and derives the names every later stage uses.
+load_series() {
+	local pin=$TOP/series.d/$SERIES
+	[ -f "$pin" ] || die "unknown series '$SERIES': valid series are $(valid_names "$TOP/series.d")(SERIES=...)"
+	# shellcheck source=../series.d/6.1
+	. "$pin"
+	: "${VENDOR_VERSION:?$pin sets no VENDOR_VERSION}" "${VENDOR_ABI:?$pin sets no VENDOR_ABI}"
+	KREL=$VENDOR_ABI-tickless-amd64
+	SERIES_DIR=$BUILD_ROOT/$SERIES
+	SRC_DIR=$SERIES_DIR/src
+	VENDOR_TARBALL=/usr/src/linux-source-$SERIES.tar.xz
+	VENDOR_CONFIG_DIR=/usr/src/linux-config-$SERIES
+}
+
+load_profile() {
+	local def=$TOP/kconfig-fragments/profiles/$PROFILE
+	[ -f "$def" ] || die "unknown profile '$PROFILE': valid profiles are $(valid_names "$TOP/kconfig-fragments/profiles")(PROFILE=...)"
+	BASE_CONFIG='' LOCALMOD_MODULES=''
+	# shellcheck source=../kconfig-fragments/profiles/test
+	. "$def"
+	[ -n "$BASE_CONFIG" ] || die "$def sets no BASE_CONFIG"
+	OBJ_DIR=$SERIES_DIR/obj-$PROFILE
+}
+
+# Quilt always runs with the project's settings, so that push and refresh
+# behave the same for every developer and in CI.
+run_quilt() {
+	QUILT_PATCHES=$TOP/patches QUILT_PC=.pc \
+		quilt --quiltrc "$TOP/scripts/quiltrc" "$@"
+}
+
+# The kernel's own make, out of tree: the source stays clean and shared by all
+# profiles, each profile builds in its own object directory. gcc-12 is what
+# Debian builds its kernels with; ccache is used whenever it is installed.
+kmake() {
+	local objdir=$1
+	shift
+	local cc=gcc-12
+	if command -v ccache >/dev/null; then cc="ccache gcc-12"; fi
+	make -C "$SRC_DIR" O="$objdir" CC="$cc" "$@"
+}
+
+# The fragments every profile merges, in the declared order, as paths.
+fragment_paths() {
+	local f
+	for f in $(awk '$1 !~ /^#/ && NF { print $1 }' "$TOP/kconfig-fragments/order"); do
+		[ -f "$TOP/kconfig-fragments/$f" ] || die "kconfig-fragments/order lists $f, which does not exist: add the file or drop the line"
+		echo "$TOP/kconfig-fragments/$f"
+	done
+}
+
+# Build identity from debian/changelog, so that two builds of one commit embed
+# the same strings (uname -v reads like Debian's: "... linux-tickless 6.1.192-2+tickless1 (2026-11-22)").
+load_build_identity() {
+	local cl=$TOP/debian/changelog
+	PKG_VERSION=$(dpkg-parsechangelog -l "$cl" -SVersion)
+	export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(dpkg-parsechangelog -l "$cl" -STimestamp)}
+	export KBUILD_BUILD_TIMESTAMP
+	KBUILD_BUILD_TIMESTAMP=$(date -u -d "@$SOURCE_DATE_EPOCH" '+%a %b %e %H:%M:%S UTC %Y')
+	export KBUILD_BUILD_VERSION_TIMESTAMP
+	KBUILD_BUILD_VERSION_TIMESTAMP="linux-tickless $PKG_VERSION ($(date -u -d "@$SOURCE_DATE_EPOCH" +%F))"
+	export KBUILD_BUILD_USER=linux-tickless KBUILD_BUILD_HOST=linux-tickless KBUILD_BUILD_VERSION=1
+}
