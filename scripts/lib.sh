@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Shared by every pipeline script: where things live, the pin, errors and the
 # per-stage progress line. Sourced, never run.
+# The variables set here are read by the scripts that source this file:
+# shellcheck disable=SC2034
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SERIES=${SERIES:-6.1}
@@ -35,7 +37,7 @@ valid_names() {
 load_series() {
 	local pin=$TOP/series.d/$SERIES
 	[ -f "$pin" ] || die "unknown series '$SERIES': valid series are $(valid_names "$TOP/series.d")(SERIES=...)"
-	# shellcheck source=../series.d/6.1
+	# shellcheck source=/dev/null
 	. "$pin"
 	: "${VENDOR_VERSION:?$pin sets no VENDOR_VERSION}" "${VENDOR_ABI:?$pin sets no VENDOR_ABI}"
 	KREL=$VENDOR_ABI-tickless-amd64
@@ -49,7 +51,7 @@ load_profile() {
 	local def=$TOP/kconfig-fragments/profiles/$PROFILE
 	[ -f "$def" ] || die "unknown profile '$PROFILE': valid profiles are $(valid_names "$TOP/kconfig-fragments/profiles")(PROFILE=...)"
 	BASE_CONFIG='' LOCALMOD_MODULES=''
-	# shellcheck source=../kconfig-fragments/profiles/test
+	# shellcheck source=/dev/null
 	. "$def"
 	[ -n "$BASE_CONFIG" ] || die "$def sets no BASE_CONFIG"
 	OBJ_DIR=$SERIES_DIR/obj-$PROFILE
@@ -76,7 +78,7 @@ kmake() {
 # The fragments every profile merges, in the declared order, as paths.
 fragment_paths() {
 	local f
-	for f in $(awk '$1 !~ /^#/ && NF { print $1 }' "$TOP/kconfig-fragments/order"); do
+	awk '$1 !~ /^#/ && NF { print $1 }' "$TOP/kconfig-fragments/order" | while read -r f; do
 		[ -f "$TOP/kconfig-fragments/$f" ] || die "kconfig-fragments/order lists $f, which does not exist: add the file or drop the line"
 		echo "$TOP/kconfig-fragments/$f"
 	done

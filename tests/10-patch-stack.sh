@@ -1,0 +1,62 @@
+#!/bin/bash
+# The quilt stack: applies at fuzz 0 to a fresh unpack of the pinned vendor
+# tree, refresh rewrites nothing, every patch carries DEP-3 headers and passes
+# checkpatch --strict; a patch that no longer applies is named and leaves the
+# tree at the plain vendor source.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=../scripts/lib.sh
+. "$TOP/scripts/lib.sh"
+load_series
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mapfile -t patches < <(awk '$1 !~ /^#/ && NF { print $1 }' "$TOP/patches/series")
+[ "${#patches[@]}" -gt 0 ] || not_ok "patches/series lists no patch"
+
+for p in "${patches[@]}"; do
+	f=$TOP/patches/$p
+	missing=()
+	grep -qE '^(Subject|Description):' "$f" || missing+=(Subject/Description)
+	grep -qE '^(From|Author):' "$f" || missing+=(From/Author)
+	grep -qE '^(Origin|Forwarded):' "$f" || missing+=(Origin/Forwarded)
+	grep -qE '^Last-Update: [0-9]{4}-[0-9]{2}-[0-9]{2}$' "$f" || missing+=(Last-Update)
+	if [ "${#missing[@]}" = 0 ]; then ok "DEP-3 headers: $p"; else not_ok "DEP-3 headers: $p lacks ${missing[*]}"; fi
+done
+orphans=$(cd "$TOP/patches" && find . -name '*.patch' | sed 's|^\./||' | sort | comm -23 - <(printf '%s\n' "${patches[@]}" | sort))
+if [ -z "$orphans" ]; then ok "every patch file is in patches/series"; else not_ok "not in patches/series: $orphans"; fi
+
+# A fresh unpack, independent of build/, with a private copy of the patches so
+# that refresh cannot touch the repository.
+tar -xJf "$VENDOR_TARBALL" -C "$work" --strip-components=1 --one-top-level=src
+cp -r "$TOP/patches" "$work/patches"
+q() { (cd "$work/src" && QUILT_PATCHES=$work/patches QUILT_PC=.pc quilt --quiltrc "$TOP/scripts/quiltrc" "$@"); }
+check "quilt push -a --fuzz=0 onto vendor $VENDOR_VERSION" q push -a --fuzz=0
+
+refresh_all() {
+	q pop -a -q >/dev/null
+	while q push -q >/dev/null; do q refresh >/dev/null; done
+	q top >/dev/null
+}
+check "quilt refresh of every patch runs" refresh_all
+check "quilt refresh changes no patch" diff -ru "$TOP/patches" "$work/patches"
+
+for p in "${patches[@]}"; do
+	check "checkpatch --strict: $p" perl "$work/src/scripts/checkpatch.pl" --strict --quiet --no-tree "$TOP/patches/$p"
+done
+
+# A patch that no longer applies: break the last one in a copy of the repo.
+copy=$(repo_copy)
+last=${patches[-1]}
+sed -i '0,/^@@ /s/^@@ .*/@@ -1,3 +1,4 @@/; 0,/^-/s/^-.*/-this line is not in the vendor tree/' "$copy/patches/$last"
+expect_fail "a patch that does not apply is named" "patch $last does not apply at fuzz 0" \
+	env BUILD_ROOT="$work/broken" bash -c "'$copy/scripts/unpack-vendor' && '$copy/scripts/apply-patches'"
+src=$work/broken/$SERIES/src
+if [ ! -e "$src/.patches-applied" ] && [ ! -e "$src/.pc" ] && [ -z "$(find "$src" -name '*.rej' -print -quit)" ] &&
+	cmp -s "$src/kernel/sched/isolation.c" "$work/src/.pc/${patches[0]}/kernel/sched/isolation.c"; then
+	ok "after a failed push the tree is the plain vendor source, with no stamp"
+else
+	not_ok "a failed push left a half-patched tree in $src"
+fi
+rm -rf "$copy"
+finish

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Config: every profile resolves with every fragment setting landed, configs/
+# matches what the fragments and the pinned vendor config produce, and bad
+# input (fragment line, impossible setting, profile, series, vendor version)
+# is refused with a message naming the problem and the fix.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$TOP"
+
+check "make prepare (unpack + patch stack)" make -s prepare
+check "configs/ in sync; landing check passes on every profile" scripts/update-configs --check
+
+copy=$(repo_copy)
+work=$(mktemp -d)
+trap 'rm -rf "$copy" "$work"' EXIT
+frag=$copy/kconfig-fragments/tickless.config
+cp "$frag" "$work/good"
+
+echo "CONFIG_NO_HZ_FULL" >>"$frag"
+line=$(wc -l <"$frag")
+expect_fail "a fragment line that is no setting is refused with file:line" \
+	"kconfig-fragments/tickless.config:$line: not a Kconfig setting" \
+	env BUILD_ROOT="$TOP/build" PROFILE=test "$copy/scripts/resolve-config" "$work/out.config"
+[ ! -e "$work/out.config" ] && ok "no config written after a refused fragment" || not_ok "a config was written after a refused fragment"
+
+cp "$work/good" "$frag"
+printf '# deliberately impossible: HZ is derived from the HZ_* choice\nCONFIG_HZ=99\n' >>"$frag"
+line=$(wc -l <"$frag")
+expect_fail "a setting Kconfig drops is listed as file:line SYMBOL wanted=X got=Y" \
+	"kconfig-fragments/tickless.config:$line CONFIG_HZ wanted=99 got=250" \
+	env BUILD_ROOT="$TOP/build" PROFILE=test "$copy/scripts/resolve-config" "$work/out.config"
+
+cp "$work/good" "$frag"
+printf '# a symbol no Kconfig defines\n# CONFIG_TICKLESS_NO_SUCH_SYMBOL is not set\n' >>"$frag"
+line=$(wc -l <"$frag")
+out=$(BUILD_ROOT="$TOP/build" PROFILE=test "$copy/scripts/resolve-config" "$work/out.config" 2>&1) || true
+if echo "$out" | grep -q "warning: kconfig-fragments/tickless.config:$line: CONFIG_TICKLESS_NO_SUCH_SYMBOL is not defined"; then
+	ok "an unknown symbol is warned about with file:line"
+else
+	not_ok "no file:line warning for an unknown symbol"
+	echo "$out" | tail -n 5 | diag
+fi
+
+expect_fail "an unknown profile lists the valid ones" "unknown profile 'nosuch': valid profiles are production test" \
+	env PROFILE=nosuch scripts/resolve-config "$work/x"
+expect_fail "an unknown series lists the valid ones" "unknown series '9.9': valid series are 6.1" \
+	env SERIES=9.9 scripts/check-vendor
+sed -i 's/^VENDOR_VERSION=.*/VENDOR_VERSION=6.1.0-0/' "$copy/series.d/$SERIES"
+expect_fail "another installed vendor version is refused, naming both and the fix" \
+	"linux-source-$SERIES [^ ]+ is installed but series.d/$SERIES pins 6.1.0-0: run 'apt-get install linux-source-$SERIES=6.1.0-0'" \
+	"$copy/scripts/check-vendor"
+finish
