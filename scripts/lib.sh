@@ -54,7 +54,8 @@ load_profile() {
 	# shellcheck source=/dev/null
 	. "$def"
 	[ -n "$BASE_CONFIG" ] || die "$def sets no BASE_CONFIG"
-	OBJ_DIR=$SERIES_DIR/obj-$PROFILE
+	# OBJ_DIR= from the environment builds elsewhere (the reproducibility test does).
+	OBJ_DIR=${OBJ_DIR:-$SERIES_DIR/obj-$PROFILE}
 }
 
 # Quilt always runs with the project's settings, so that push and refresh
@@ -95,4 +96,14 @@ load_build_identity() {
 	export KBUILD_BUILD_VERSION_TIMESTAMP
 	KBUILD_BUILD_VERSION_TIMESTAMP="linux-tickless $PKG_VERSION ($(date -u -d "@$SOURCE_DATE_EPOCH" +%F))"
 	export KBUILD_BUILD_USER=linux-tickless KBUILD_BUILD_HOST=linux-tickless KBUILD_BUILD_VERSION=1
+}
+
+# The build dependencies debian/control declares, checked with dpkg's own
+# dpkg-checkbuilddeps, reported as one line naming the packages and the fix.
+check_build_deps() {
+	local unmet
+	if ! unmet=$(cd "$TOP" && dpkg-checkbuilddeps 2>&1); then
+		unmet=$(echo "$unmet" | sed -n 's/.*Unmet build dependencies: //p')
+		die "missing build dependencies: ${unmet:-see dpkg-checkbuilddeps}: run 'sudo make deps'"
+	fi
 }

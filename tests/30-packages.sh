@@ -1,0 +1,100 @@
+#!/bin/bash
+# Builds the test profile with the real Debian build (make deb ->
+# dpkg-buildpackage) and inspects what a user would install: package names and
+# versions, the files of the image and headers, signed modules, maintainer
+# scripts that run the /etc/kernel hooks, lintian.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=../scripts/lib.sh
+. "$TOP/scripts/lib.sh"
+export PROFILE=test
+load_series
+load_build_identity
+cd "$TOP"
+out=$TOP/out/$SERIES/$PROFILE
+
+t0=$(date +%s)
+check "make deb PROFILE=test (dpkg-buildpackage -us -uc -b)" make -s deb
+echo "# build took $(($(date +%s) - t0)) s"
+
+deb() { echo "$out/${1}_${PKG_VERSION}_amd64.deb"; }
+image=$(deb "linux-image-$KREL")
+headers=$(deb "linux-headers-$KREL")
+for p in "linux-image-$KREL" "linux-headers-$KREL" linux-image-tickless-amd64 linux-headers-tickless-amd64; do
+	if [ -f "$(deb "$p")" ] && [ "$(dpkg-deb -f "$(deb "$p")" Package Version | paste -sd' ')" = "Package: $p Version: $PKG_VERSION" ]; then
+		ok "package $p $PKG_VERSION"
+	else
+		not_ok "package $p $PKG_VERSION is missing or misnamed"
+	fi
+done
+if ls "$out"/linux-libc-dev* >/dev/null 2>&1 || for d in "$out"/*.deb; do dpkg-deb -c "$d"; done | grep -q ' \./usr/include/'; then
+	not_ok "a package ships linux-libc-dev or /usr/include"
+else
+	ok "no package replaces linux-libc-dev or ships /usr/include"
+fi
+
+[ -f "$image" ] || { not_ok "no image package to inspect"; finish; }
+x=$(mktemp -d)
+trap 'rm -rf "$x"' EXIT
+dpkg-deb -x "$image" "$x/image"
+dpkg-deb -e "$image" "$x/image-control"
+dpkg-deb -x "$headers" "$x/headers"
+dpkg-deb -e "$headers" "$x/headers-control"
+
+for f in "vmlinuz-$KREL" "System.map-$KREL" "config-$KREL"; do
+	if [ -s "$x/image/boot/$f" ]; then ok "image ships /boot/$f"; else not_ok "image lacks /boot/$f"; fi
+done
+check "/boot/config-$KREL is the committed configs/$SERIES-$PROFILE.config" \
+	diff -u "configs/$SERIES-$PROFILE.config" "$x/image/boot/config-$KREL"
+banner=$(file -b "$x/image/boot/vmlinuz-$KREL")
+case "$banner" in
+*"version $KREL "*"linux-tickless $PKG_VERSION"*) ok "vmlinuz identifies as $KREL, built for $PKG_VERSION" ;;
+*) not_ok "vmlinuz banner: $banner" ;;
+esac
+mapfile -t mods < <(find "$x/image/lib/modules/$KREL" -name '*.ko')
+unsigned=0
+for m in "${mods[@]}"; do
+	tail -c 28 "$m" | grep -q '~Module signature appended~' || unsigned=$((unsigned + 1))
+done
+if [ "${#mods[@]}" -gt 0 ] && [ "$unsigned" = 0 ]; then
+	ok "all ${#mods[@]} modules in /lib/modules/$KREL are signed"
+else
+	not_ok "${#mods[@]} modules, $unsigned unsigned"
+fi
+for s in preinst postinst prerm postrm; do
+	if grep -q "/etc/kernel/$s.d" "$x/image-control/$s" 2>/dev/null; then
+		ok "image $s runs /etc/kernel/$s.d"
+	else
+		not_ok "image $s does not run /etc/kernel/$s.d"
+	fi
+done
+grep -q /etc/kernel/header_postinst.d "$x/headers-control/postinst" && ok "headers postinst runs /etc/kernel/header_postinst.d" ||
+	not_ok "headers postinst does not run /etc/kernel/header_postinst.d"
+
+link=$(readlink "$x/headers/lib/modules/$KREL/build" || true)
+if [ "$link" = "/usr/src/linux-headers-$KREL" ] && [ -f "$x/headers$link/Makefile" ] && [ -f "$x/headers$link/.config" ] &&
+	[ -f "$x/headers$link/Module.symvers" ] && [ -x "$x/headers$link/scripts/mod/modpost" ]; then
+	ok "headers: build link resolves to a tree with Makefile, .config, Module.symvers, modpost"
+else
+	not_ok "headers: build link '$link' does not resolve to a usable tree"
+fi
+if [ -e "$x/headers$link/certs/signing_key.pem" ] || grep -rqs -- '-----BEGIN PRIVATE KEY-----' "$x/image" "$x/headers"; then
+	not_ok "a package ships the module-signing private key"
+else
+	ok "no package ships the module-signing private key"
+fi
+meta=$(dpkg-deb -f "$(deb linux-image-tickless-amd64)" Depends)
+case "$meta" in
+*"linux-image-$KREL (= $PKG_VERSION)"*) ok "linux-image-tickless-amd64 depends on linux-image-$KREL (= $PKG_VERSION)" ;;
+*) not_ok "linux-image-tickless-amd64 Depends: $meta" ;;
+esac
+
+lint=$(lintian --no-cfg --fail-on none --suppress-tags-from-file "$TOP/tests/lintian-suppressions" "$out"/*.changes 2>&1 || true)
+errors=$(echo "$lint" | grep -c '^E: ' || true)
+if [ "$errors" = 0 ]; then
+	ok "lintian: no errors ($(echo "$lint" | grep -c '^W: ' || true) warnings)"
+else
+	not_ok "lintian: $errors errors"
+	echo "$lint" | grep '^E: ' | head -n 20 | diag
+fi
+finish

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Installs the test-profile packages into a minimal Debian 12 root the way a
+# user does (dpkg -i, real maintainer scripts, initramfs-tools hook), builds an
+# out-of-tree module against the installed headers, then purges and checks
+# that nothing of the kernel release is left behind.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=../scripts/lib.sh
+. "$TOP/scripts/lib.sh"
+export PROFILE=test
+load_series
+load_build_identity
+out=$TOP/out/$SERIES/$PROFILE
+image=$out/linux-image-${KREL}_${PKG_VERSION}_amd64.deb
+headers=$out/linux-headers-${KREL}_${PKG_VERSION}_amd64.deb
+[ -f "$image" ] && [ -f "$headers" ] || {
+	not_ok "no packages in ${out#"$TOP"/} (run tests/30-packages.sh first)"
+	finish
+}
+
+tarball=$("$TOP/scripts/make-rootfs" install-test initramfs-tools linux-base kmod gcc-12 make libc6-dev libelf1 libssl3)
+root=$(mktemp -d)
+cleanup() {
+	for m in dev/pts dev proc sys; do umount "$root/$m" 2>/dev/null || true; done
+	rm -rf "$root"
+}
+trap cleanup EXIT
+tar -xf "$tarball" -C "$root"
+mount -t proc proc "$root/proc"
+mount -t sysfs sys "$root/sys"
+mount --bind /dev "$root/dev"
+mount --bind /dev/pts "$root/dev/pts"
+mkdir -p "$root/tmp/debs"
+cp "$image" "$headers" "$root/tmp/debs/"
+in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+
+check "dpkg -i linux-image-$KREL linux-headers-$KREL" in_root dpkg -i /tmp/debs/*.deb
+if [ -s "$root/boot/initrd.img-$KREL" ]; then ok "postinst.d made /boot/initrd.img-$KREL"; else not_ok "no /boot/initrd.img-$KREL"; fi
+if [ -s "$root/lib/modules/$KREL/modules.dep" ]; then ok "postinst ran depmod"; else not_ok "no modules.dep"; fi
+
+mkdir -p "$root/tmp/hello"
+cat >"$root/tmp/hello/hello.c" <<'C'
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/module.h>
+static int __init hello_init(void) { return 0; }
+static void __exit hello_exit(void) { }
+module_init(hello_init);
+module_exit(hello_exit);
+MODULE_LICENSE("GPL");
+C
+echo 'obj-m := hello.o' >"$root/tmp/hello/Kbuild"
+check "an out-of-tree module builds against /lib/modules/$KREL/build" \
+	in_root make -C "/lib/modules/$KREL/build" M=/tmp/hello modules
+vermagic=$(in_root modinfo -F vermagic /tmp/hello/hello.ko 2>/dev/null || true)
+case "$vermagic" in
+"$KREL "*) ok "the module's vermagic is $KREL" ;;
+*) not_ok "the module's vermagic is '$vermagic'" ;;
+esac
+
+check "dpkg --purge both packages" in_root dpkg --purge "linux-headers-$KREL" "linux-image-$KREL"
+left=$(cd "$root" && find boot lib/modules usr/src -name "*$KREL*" 2>/dev/null)
+if [ -z "$left" ]; then ok "nothing of $KREL is left under /boot, /lib/modules, /usr/src"; else
+	not_ok "left behind after purge"
+	echo "$left" | diag
+fi
+finish
