@@ -21,7 +21,7 @@ line=$(wc -l <"$frag")
 expect_fail "a fragment line that is no setting is refused with file:line" \
 	"kconfig-fragments/tickless.config:$line: not a Kconfig setting" \
 	env BUILD_ROOT="$TOP/build" PROFILE=test "$copy/scripts/resolve-config" "$work/out.config"
-[ ! -e "$work/out.config" ] && ok "no config written after a refused fragment" || not_ok "a config was written after a refused fragment"
+if [ ! -e "$work/out.config" ]; then ok "no config written after a refused fragment"; else not_ok "a config was written after a refused fragment"; fi
 
 cp "$work/good" "$frag"
 printf '# deliberately impossible: HZ is derived from the HZ_* choice\nCONFIG_HZ=99\n' >>"$frag"

@@ -68,8 +68,11 @@ for s in preinst postinst prerm postrm; do
 		not_ok "image $s does not run /etc/kernel/$s.d"
 	fi
 done
-grep -q /etc/kernel/header_postinst.d "$x/headers-control/postinst" && ok "headers postinst runs /etc/kernel/header_postinst.d" ||
+if grep -q /etc/kernel/header_postinst.d "$x/headers-control/postinst"; then
+	ok "headers postinst runs /etc/kernel/header_postinst.d"
+else
 	not_ok "headers postinst does not run /etc/kernel/header_postinst.d"
+fi
 
 link=$(readlink "$x/headers/lib/modules/$KREL/build" || true)
 if [ "$link" = "/usr/src/linux-headers-$KREL" ] && [ -f "$x/headers$link/Makefile" ] && [ -f "$x/headers$link/.config" ] &&

@@ -12,10 +12,10 @@ load_series
 load_profile
 first=$OBJ_DIR
 key=$first/certs/signing_key.pem
-[ -f "$first/arch/x86/boot/bzImage" ] && [ -f "$key" ] || {
+if [ ! -f "$first/arch/x86/boot/bzImage" ] || [ ! -f "$key" ]; then
 	not_ok "no first build of the test profile in ${first#"$TOP"/} (run tests/30-packages.sh first)"
 	finish
-}
+fi
 second=$SERIES_DIR/obj-$PROFILE-rebuild
 rm -rf "$second"
 t0=$(date +%s)

@@ -13,13 +13,14 @@ load_build_identity
 out=$TOP/out/$SERIES/$PROFILE
 image=$out/linux-image-${KREL}_${PKG_VERSION}_amd64.deb
 headers=$out/linux-headers-${KREL}_${PKG_VERSION}_amd64.deb
-[ -f "$image" ] && [ -f "$headers" ] || {
+if [ ! -f "$image" ] || [ ! -f "$headers" ]; then
 	not_ok "no packages in ${out#"$TOP"/} (run tests/30-packages.sh first)"
 	finish
-}
+fi
 
 tarball=$("$TOP/scripts/make-rootfs" install-test initramfs-tools linux-base kmod gcc-12 make libc6-dev libelf1 libssl3)
 root=$(mktemp -d)
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	for m in dev/pts dev proc sys; do umount "$root/$m" 2>/dev/null || true; done
 	rm -rf "$root"

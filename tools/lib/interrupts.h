@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Snapshots of /proc/interrupts, per row and per CPU, and their differences. */
+#ifndef TICKLESS_INTERRUPTS_H
+#define TICKLESS_INTERRUPTS_H
+
+#include <stdio.h>
+
+struct irq_row {
+	char name[32];		/* "LOC", "CAL", "24", ... */
+	char desc[96];		/* "Local timer interrupts", "PCI-MSI ... virtio0" */
+	unsigned long long *count;	/* one per column, see cpu_of_col */
+};
+
+struct irq_snapshot {
+	int ncols;		/* online CPUs when the file was read */
+	int *cpu_of_col;	/* header "CPU<n>" of each column */
+	int nrows;
+	struct irq_row *rows;
+};
+
+/* Reads a /proc/interrupts-format stream. Returns 0, or -1 if it is not one. */
+int irq_snapshot_read(FILE *f, struct irq_snapshot *s);
+void irq_snapshot_free(struct irq_snapshot *s);
+
+/* The count of row @name on @cpu; 0 if either is absent. */
+unsigned long long irq_count(const struct irq_snapshot *s, const char *name, int cpu);
+
+/* The row index of @name, or -1. */
+int irq_row_index(const struct irq_snapshot *s, const char *name);
+
+#endif
