@@ -20,7 +20,6 @@ fi
 
 tarball=$("$TOP/scripts/make-rootfs" install-test initramfs-tools linux-base kmod gcc-12 make libc6-dev libelf1 libssl3)
 root=$(mktemp -d)
-# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	for m in dev/pts dev proc sys; do umount "$root/$m" 2>/dev/null || true; done
 	rm -rf "$root"
