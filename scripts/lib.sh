@@ -73,7 +73,10 @@ kmake() {
 	shift
 	local cc=gcc-12
 	if command -v ccache >/dev/null; then cc="ccache gcc-12"; fi
-	make -C "$SRC_DIR" O="$objdir" CC="$cc" "$@"
+	# dpkg-buildpackage exports hardening CFLAGS/LDFLAGS for userspace; the
+	# kernel's own tools (objtool) would pick them up, so they are dropped.
+	env -u CFLAGS -u CPPFLAGS -u CXXFLAGS -u LDFLAGS \
+		make -C "$SRC_DIR" O="$objdir" CC="$cc" "$@"
 }
 
 # The fragments every profile merges, in the declared order, as paths.

@@ -1,0 +1,50 @@
+#!/bin/bash
+# The test machine: a Debian 12 disk image booted under QEMU (SeaBIOS -> GRUB
+# -> kernel, 2 vCPUs, serial console). In the VM, boot 1 (stock kernel) installs
+# our packages with dpkg -i and measures the stock kernel's ticks as the
+# contrast; boot 2 is our kernel picked once with grub-reboot, with no
+# isolation parameter, and must be tickless on CPU 1; boot 3 must fall back to
+# the stock default. tests/vm/step is the in-VM side.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=../scripts/lib.sh
+. "$TOP/scripts/lib.sh"
+export PROFILE=test
+load_series
+load_build_identity
+out=$TOP/out/$SERIES/$PROFILE
+debs=("$out/linux-image-${KREL}_${PKG_VERSION}_amd64.deb" "$out/linux-tickless-tools_${PKG_VERSION}_amd64.deb"
+	"$out/linux-image-tickless-amd64_${PKG_VERSION}_amd64.deb")
+for d in "${debs[@]}"; do
+	if [ ! -f "$d" ]; then
+		not_ok "no ${d#"$TOP"/} (run tests/30-packages.sh first)"
+		finish
+	fi
+done
+
+img=$("$TOP/scripts/make-vm-image")
+run=$SERIES_DIR/vm-run
+rm -rf "$run"
+mkdir -p "$run/payload/debs"
+qemu-img create -q -f qcow2 -F raw -b "$img" "$run/disk.qcow2"
+cp "${debs[@]}" "$run/payload/debs/"
+cp "$TOP/tests/vm/step" "$run/payload/step"
+printf 'KREL=%s\n' "$KREL" >"$run/payload/env"
+truncate -s 512M "$run/payload.img"
+mkfs.ext4 -q -L tickless-payload -d "$run/payload" "$run/payload.img"
+
+t0=$(date +%s)
+set +e
+"$TOP/scripts/run-vm" "$run/disk.qcow2" "$run/payload.img" "$run/console.log" 1500
+status=$?
+set -e
+echo "# VM run: $(($(date +%s) - t0)) s, qemu exit status $status"
+tr -d '\r' <"$run/console.log" | sed -n 's/^TICKLESS-TAP //p'
+if tr -d '\r' <"$run/console.log" | grep -q '^TICKLESS-DONE'; then
+	ok "the VM ran all its boots and powered off"
+else
+	not_ok "the VM did not finish (status $status: timeout, panic or hang): see ${run#"$TOP"/}/console.log"
+	tr -d '\r' <"$run/console.log" | tail -n 15 | diag
+fi
+if tr -d '\r' <"$run/console.log" | grep -q '^TICKLESS-TAP not ok'; then FAILED=1; fi
+finish
