@@ -9,7 +9,7 @@ SERIES ?= 6.1
 PROFILE ?= production
 export SERIES PROFILE SIGNING_KEY
 
-.PHONY: all deb deps prepare configs check clean
+.PHONY: all deb deps prepare configs check vm vm-test clean
 
 all: deb
 
@@ -34,6 +34,14 @@ debian/control: debian/templates/control.in series.d/$(SERIES)
 
 check:
 	tests/run
+
+# The in-VM suite alone (needs the test-profile debs: make deb PROFILE=test).
+vm-test:
+	TESTS=60 tests/run
+
+# A shell in the test VM, on the disk the last vm-test left (our kernel installed).
+vm:
+	scripts/run-vm --interactive build/$(SERIES)/vm-run/disk.qcow2
 
 clean:
 	rm -rf build out
