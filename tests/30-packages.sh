@@ -20,7 +20,7 @@ echo "# build took $(($(date +%s) - t0)) s"
 deb() { echo "$out/${1}_${PKG_VERSION}_amd64.deb"; }
 image=$(deb "linux-image-$KREL")
 headers=$(deb "linux-headers-$KREL")
-for p in "linux-image-$KREL" "linux-headers-$KREL" linux-image-tickless-amd64 linux-headers-tickless-amd64; do
+for p in "linux-image-$KREL" "linux-headers-$KREL" linux-image-tickless-amd64 linux-headers-tickless-amd64 linux-tickless-tools; do
 	if [ -f "$(deb "$p")" ] && [ "$(dpkg-deb -f "$(deb "$p")" Package Version | paste -sd' ')" = "Package: $p Version: $PKG_VERSION" ]; then
 		ok "package $p $PKG_VERSION"
 	else
@@ -85,6 +85,12 @@ if [ -e "$x/headers$link/certs/signing_key.pem" ] || grep -rqs -- '-----BEGIN PR
 	not_ok "a package ships the module-signing private key"
 else
 	ok "no package ships the module-signing private key"
+fi
+tools=$(dpkg-deb -c "$(deb linux-tickless-tools)" 2>/dev/null || true)
+if echo "$tools" | grep -q ' \./usr/bin/tickcheck$' && echo "$tools" | grep -q ' \./usr/share/man/man8/tickcheck\.8\.gz$'; then
+	ok "linux-tickless-tools ships tickcheck and its man page"
+else
+	not_ok "linux-tickless-tools lacks tickcheck or tickcheck.8"
 fi
 meta=$(dpkg-deb -f "$(deb linux-image-tickless-amd64)" Depends)
 case "$meta" in
