@@ -34,7 +34,7 @@ mkdir -p "$root/tmp/debs"
 cp "$image" "$headers" "$root/tmp/debs/"
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
-check "dpkg -i linux-image-$KREL linux-headers-$KREL" in_root dpkg -i /tmp/debs/*.deb
+check "dpkg -i linux-image-$KREL linux-headers-$KREL" in_root dpkg -i "/tmp/debs/${image##*/}" "/tmp/debs/${headers##*/}"
 if [ -s "$root/boot/initrd.img-$KREL" ]; then ok "postinst.d made /boot/initrd.img-$KREL"; else not_ok "no /boot/initrd.img-$KREL"; fi
 if [ -s "$root/lib/modules/$KREL/modules.dep" ]; then ok "postinst ran depmod"; else not_ok "no modules.dep"; fi
 
@@ -58,7 +58,7 @@ case "$vermagic" in
 esac
 
 check "dpkg --purge both packages" in_root dpkg --purge "linux-headers-$KREL" "linux-image-$KREL"
-left=$(cd "$root" && find boot lib/modules usr/src -name "*$KREL*" 2>/dev/null)
+left=$(cd "$root" && find boot lib/modules usr/src -name "*$KREL*" 2>/dev/null || true)
 if [ -z "$left" ]; then ok "nothing of $KREL is left under /boot, /lib/modules, /usr/src"; else
 	not_ok "left behind after purge"
 	echo "$left" | diag
