@@ -58,7 +58,7 @@ case "$vermagic" in
 esac
 
 check "dpkg --purge both packages" in_root dpkg --purge "linux-headers-$KREL" "linux-image-$KREL"
-left=$(cd "$root" && find boot lib/modules usr/src -name "*$KREL*" 2>/dev/null || true)
+left=$(cd "$root" && { find boot lib/modules usr/src -name "*$KREL*" 2>/dev/null || true; })
 if [ -z "$left" ]; then ok "nothing of $KREL is left under /boot, /lib/modules, /usr/src"; else
 	not_ok "left behind after purge"
 	echo "$left" | diag
