@@ -45,6 +45,10 @@ expect_fail "an unknown profile lists the valid ones" "unknown profile 'nosuch':
 	env PROFILE=nosuch scripts/resolve-config "$work/x"
 expect_fail "an unknown series lists the valid ones" "unknown series '9.9': valid series are 6.1" \
 	env SERIES=9.9 scripts/check-vendor
+sed -i 's/^Build-Depends: debhelper-compat (= 13),$/&\n               tickless-no-such-package,/' "$copy/debian/control"
+expect_fail "a missing build dependency is named, with the fix" \
+	"missing build dependencies: tickless-no-such-package: run 'sudo make deps'" \
+	env BUILD_ROOT="$TOP/build" "$copy/scripts/build-debs"
 sed -i 's/^VENDOR_VERSION=.*/VENDOR_VERSION=6.1.0-0/' "$copy/series.d/$SERIES"
 expect_fail "another installed vendor version is refused, naming both and the fix" \
 	"linux-source-$SERIES [^ ]+ is installed but series.d/$SERIES pins 6.1.0-0: run 'apt-get install linux-source-$SERIES=6.1.0-0'" \
