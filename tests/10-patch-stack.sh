@@ -58,5 +58,22 @@ if [ ! -e "$src/.patches-applied" ] && [ ! -e "$src/.pc" ] && [ -z "$(find "$src
 else
 	not_ok "a failed push left a half-patched tree in $src"
 fi
+# Dropping a patch restores its files to the vendor text with a new mtime, so
+# make rebuilds what they feed (tar restores old mtimes, older than objects).
+cp "$TOP/patches/$last" "$copy/patches/$last"
+if (BUILD_ROOT="$work/broken" "$copy/scripts/apply-patches") >/dev/null 2>&1; then
+	before=$(stat -c %Y "$src/init/main.c")
+	sleep 1.1
+	sed -i "\|^$last\$|d" "$copy/patches/series"
+	if (BUILD_ROOT="$work/broken" "$copy/scripts/apply-patches") >/dev/null 2>&1 &&
+		cmp -s "$src/init/main.c" "$work/src/.pc/$last/init/main.c" &&
+		[ "$(stat -c %Y "$src/init/main.c")" -gt "$before" ]; then
+		ok "dropping a patch restores its files to the vendor text, with a newer mtime"
+	else
+		not_ok "dropping $last left init/main.c patched or with an old mtime"
+	fi
+else
+	not_ok "the full stack does not re-apply after a failed push"
+fi
 rm -rf "$copy"
 finish
