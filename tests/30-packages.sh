@@ -87,11 +87,9 @@ else
 	ok "no package ships the module-signing private key"
 fi
 tools=$(dpkg-deb -c "$(deb linux-tickless-tools)" 2>/dev/null || true)
-if echo "$tools" | grep -q ' \./usr/bin/tickcheck$' && echo "$tools" | grep -q ' \./usr/share/man/man8/tickcheck\.8\.gz$'; then
-	ok "linux-tickless-tools ships tickcheck and its man page"
-else
-	not_ok "linux-tickless-tools lacks tickcheck or tickcheck.8"
-fi
+for f in usr/bin/tickcheck usr/share/man/man8/tickcheck.8.gz usr/sbin/tickless-boot usr/share/man/man8/tickless-boot.8.gz; do
+	if echo "$tools" | grep -q " \./$f\$"; then ok "linux-tickless-tools ships /$f"; else not_ok "linux-tickless-tools lacks /$f"; fi
+done
 meta=$(dpkg-deb -f "$(deb linux-image-tickless-amd64)" Depends)
 case "$meta" in
 *"linux-image-$KREL (= $PKG_VERSION)"*) ok "linux-image-tickless-amd64 depends on linux-image-$KREL (= $PKG_VERSION)" ;;
