@@ -13,8 +13,8 @@ export PROFILE=test
 load_series
 load_build_identity
 out=$TOP/out/$SERIES/$PROFILE
-debs=("$out/linux-image-${KREL}_${PKG_VERSION}_amd64.deb" "$out/linux-tickless-tools_${PKG_VERSION}_amd64.deb"
-	"$out/linux-image-tickless-amd64_${PKG_VERSION}_amd64.deb")
+debs=("$out/linux-image-${KREL}_${PKG_VERSION}_amd64.deb" "$out/linux-headers-${KREL}_${PKG_VERSION}_amd64.deb"
+	"$out/linux-tickless-tools_${PKG_VERSION}_amd64.deb" "$out/linux-image-tickless-amd64_${PKG_VERSION}_amd64.deb")
 for d in "${debs[@]}"; do
 	if [ ! -f "$d" ]; then
 		not_ok "no ${d#"$TOP"/} (run tests/30-packages.sh first)"
@@ -29,8 +29,20 @@ mkdir -p "$run/payload/debs"
 qemu-img create -q -f qcow2 -F raw -b "$img" "$run/disk.qcow2"
 cp "${debs[@]}" "$run/payload/debs/"
 cp "$TOP/tests/vm/step" "$run/payload/step"
-printf 'KREL=%s\n' "$KREL" >"$run/payload/env"
-truncate -s 512M "$run/payload.img"
+# A second build with a higher version, for the upgrade test: the image and
+# meta packages repacked, so only the versions (and dpkg's upgrade path) differ.
+upgrade_version=$PKG_VERSION+upgradetest1
+mkdir -p "$run/payload/upgrade"
+for d in "${debs[0]}" "${debs[3]}"; do
+	rm -rf "$run/repack"
+	dpkg-deb -R "$d" "$run/repack"
+	sed -i "s/$PKG_VERSION/$upgrade_version/g" "$run/repack/DEBIAN/control"
+	name=$(basename "$d" | sed "s/_${PKG_VERSION}_/_${upgrade_version}_/")
+	dpkg-deb -b -Zxz -z1 "$run/repack" "$run/payload/upgrade/$name" >/dev/null
+done
+rm -rf "$run/repack"
+printf 'KREL=%s\nUPGRADE_VERSION=%s\n' "$KREL" "$upgrade_version" >"$run/payload/env"
+truncate -s 1G "$run/payload.img"
 mkfs.ext4 -q -L tickless-payload -d "$run/payload" "$run/payload.img"
 
 t0=$(date +%s)
