@@ -1,5 +1,5 @@
 #!/bin/bash
-# Installs the test-profile packages into a minimal Debian 12 root the way a
+# Installs the test-profile packages into a Debian 12 root (the test VM's) the way a
 # user does (dpkg -i, real maintainer scripts, initramfs-tools hook), builds an
 # out-of-tree module against the installed headers, then purges and checks
 # that nothing of the kernel release is left behind.
@@ -18,7 +18,7 @@ if [ ! -f "$image" ] || [ ! -f "$headers" ]; then
 	finish
 fi
 
-tarball=$("$TOP/scripts/make-rootfs" install-test initramfs-tools linux-base kmod gcc-12 make libc6-dev libelf1 libssl3)
+tarball=$("$TOP/scripts/make-vm-image" --rootfs)
 root=$(mktemp -d)
 cleanup() {
 	for m in dev/pts dev proc sys; do umount "$root/$m" 2>/dev/null || true; done
