@@ -71,19 +71,12 @@ run_quilt() {
 kmake() {
 	local objdir=$1
 	shift
-	local cc=gcc-12 sigkey=()
+	local cc=gcc-12
 	if command -v ccache >/dev/null; then cc="ccache gcc-12"; fi
-	# A user's signing key overrides the Makefiles' view of the option only
-	# (certs/ and modules_install read it); .config and autoconf.h stay those
-	# of configs/, so the package's config matches it and ccache still hits.
-	if [ -n "${SIGNING_KEY:-}" ]; then
-		[ -r "$SIGNING_KEY" ] || die "SIGNING_KEY=$SIGNING_KEY is not a readable file: point it at a PEM holding the private key and the X.509 certificate"
-		sigkey=(CONFIG_MODULE_SIG_KEY="$(readlink -f "$SIGNING_KEY")")
-	fi
 	# dpkg-buildpackage exports hardening CFLAGS/LDFLAGS for userspace; the
 	# kernel's own tools (objtool) would pick them up, so they are dropped.
 	env -u CFLAGS -u CPPFLAGS -u CXXFLAGS -u LDFLAGS \
-		make -C "$SRC_DIR" O="$objdir" CC="$cc" "${sigkey[@]}" "$@"
+		make -C "$SRC_DIR" O="$objdir" CC="$cc" "$@"
 }
 
 # The fragments every profile merges, in the declared order, as paths.
