@@ -5,29 +5,23 @@
 # scripts that run the /etc/kernel hooks, lintian.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=../scripts/lib.sh
-. "$TOP/scripts/lib.sh"
-export PROFILE=test
-load_series
-load_build_identity
+use_test_build
 cd "$TOP"
-out=$TOP/out/$SERIES/$PROFILE
 
 t0=$(date +%s)
 check "make deb PROFILE=test (dpkg-buildpackage -us -uc -b)" make -s deb
 echo "# build took $(($(date +%s) - t0)) s"
 
-deb() { echo "$out/${1}_${PKG_VERSION}_amd64.deb"; }
-image=$(deb "linux-image-$KREL")
-headers=$(deb "linux-headers-$KREL")
+image=$(deb_path "linux-image-$KREL")
+headers=$(deb_path "linux-headers-$KREL")
 for p in "linux-image-$KREL" "linux-headers-$KREL" linux-image-tickless-amd64 linux-headers-tickless-amd64 linux-tickless-tools; do
-	if [ -f "$(deb "$p")" ] && [ "$(dpkg-deb -f "$(deb "$p")" Package Version | paste -sd' ')" = "Package: $p Version: $PKG_VERSION" ]; then
+	if [ -f "$(deb_path "$p")" ] && [ "$(dpkg-deb -f "$(deb_path "$p")" Package Version | paste -sd' ')" = "Package: $p Version: $PKG_VERSION" ]; then
 		ok "package $p $PKG_VERSION"
 	else
 		not_ok "package $p $PKG_VERSION is missing or misnamed"
 	fi
 done
-if ls "$out"/linux-libc-dev* >/dev/null 2>&1 || for d in "$out"/*.deb; do dpkg-deb -c "$d"; done | grep -q ' \./usr/include/'; then
+if ls "$OUT"/linux-libc-dev* >/dev/null 2>&1 || for d in "$OUT"/*.deb; do dpkg-deb -c "$d"; done | grep -q ' \./usr/include/'; then
 	not_ok "a package ships linux-libc-dev or /usr/include"
 else
 	ok "no package replaces linux-libc-dev or ships /usr/include"
@@ -86,17 +80,17 @@ if [ -e "$x/headers$link/certs/signing_key.pem" ] || grep -rqs -- '-----BEGIN PR
 else
 	ok "no package ships the module-signing private key"
 fi
-tools=$(dpkg-deb -c "$(deb linux-tickless-tools)" 2>/dev/null || true)
+tools=$(dpkg-deb -c "$(deb_path linux-tickless-tools)" 2>/dev/null || true)
 for f in usr/bin/tickcheck usr/share/man/man8/tickcheck.8.gz usr/sbin/tickless-boot usr/share/man/man8/tickless-boot.8.gz; do
 	if echo "$tools" | grep -q " \./$f\$"; then ok "linux-tickless-tools ships /$f"; else not_ok "linux-tickless-tools lacks /$f"; fi
 done
-meta=$(dpkg-deb -f "$(deb linux-image-tickless-amd64)" Depends)
+meta=$(dpkg-deb -f "$(deb_path linux-image-tickless-amd64)" Depends)
 case "$meta" in
 *"linux-image-$KREL (= $PKG_VERSION)"*) ok "linux-image-tickless-amd64 depends on linux-image-$KREL (= $PKG_VERSION)" ;;
 *) not_ok "linux-image-tickless-amd64 Depends: $meta" ;;
 esac
 
-lint=$(lintian --no-cfg --fail-on none --suppress-tags-from-file "$TOP/tests/lintian-suppressions" "$out"/*.changes 2>&1 || true)
+lint=$(lintian --no-cfg --fail-on none --suppress-tags-from-file "$TOP/tests/lintian-suppressions" "$OUT"/*.changes 2>&1 || true)
 errors=$(echo "$lint" | grep -c '^E: ' || true)
 if [ "$errors" = 0 ]; then
 	ok "lintian: no errors ($(echo "$lint" | grep -c '^W: ' || true) warnings)"

@@ -5,16 +5,11 @@
 # that nothing of the kernel release is left behind.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=../scripts/lib.sh
-. "$TOP/scripts/lib.sh"
-export PROFILE=test
-load_series
-load_build_identity
-out=$TOP/out/$SERIES/$PROFILE
-image=$out/linux-image-${KREL}_${PKG_VERSION}_amd64.deb
-headers=$out/linux-headers-${KREL}_${PKG_VERSION}_amd64.deb
+use_test_build
+image=$(deb_path "linux-image-$KREL")
+headers=$(deb_path "linux-headers-$KREL")
 if [ ! -f "$image" ] || [ ! -f "$headers" ]; then
-	not_ok "no packages in ${out#"$TOP"/} (run tests/30-packages.sh first)"
+	not_ok "no packages in ${OUT#"$TOP"/} (run tests/30-packages.sh first)"
 	finish
 fi
 

@@ -1,20 +1,13 @@
 #!/bin/bash
 # The test machine: a Debian 12 disk image booted under QEMU (SeaBIOS -> GRUB
-# -> kernel, 2 vCPUs, serial console). In the VM, boot 1 (stock kernel) installs
-# our packages with dpkg -i and measures the stock kernel's ticks as the
-# contrast; boot 2 is our kernel picked once with grub-reboot, with no
-# isolation parameter, and must be tickless on CPU 1; boot 3 must fall back to
-# the stock default. tests/vm/step is the in-VM side.
+# -> kernel, 2 vCPUs, serial console), with our debs on a second disk. The
+# in-VM side, one step per boot (install, tickless by default, default off,
+# fallback and package lifecycle), is tests/vm/step; this collects its TAP.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=../scripts/lib.sh
-. "$TOP/scripts/lib.sh"
-export PROFILE=test
-load_series
-load_build_identity
-out=$TOP/out/$SERIES/$PROFILE
-debs=("$out/linux-image-${KREL}_${PKG_VERSION}_amd64.deb" "$out/linux-headers-${KREL}_${PKG_VERSION}_amd64.deb"
-	"$out/linux-tickless-tools_${PKG_VERSION}_amd64.deb" "$out/linux-image-tickless-amd64_${PKG_VERSION}_amd64.deb")
+use_test_build
+debs=("$(deb_path "linux-image-$KREL")" "$(deb_path "linux-headers-$KREL")"
+	"$(deb_path linux-tickless-tools)" "$(deb_path linux-image-tickless-amd64)")
 for d in "${debs[@]}"; do
 	if [ ! -f "$d" ]; then
 		not_ok "no ${d#"$TOP"/} (run tests/30-packages.sh first)"

@@ -53,4 +53,18 @@ repo_copy() {
 	echo "$dest"
 }
 
+# The test-profile build that tests/30 makes and later tests use: the
+# pipeline's names (KREL, PKG_VERSION...) and OUT, where make deb puts the debs.
+use_test_build() {
+	# shellcheck source=../scripts/lib.sh
+	. "$TOP/scripts/lib.sh"
+	export PROFILE=test
+	load_series
+	load_build_identity
+	OUT=$TOP/out/$SERIES/$PROFILE
+}
+
+# The .deb of package $1 in OUT.
+deb_path() { echo "$OUT/${1}_${PKG_VERSION}_amd64.deb"; }
+
 finish() { exit "$FAILED"; }
