@@ -50,7 +50,7 @@ load_series() {
 load_profile() {
 	local def=$TOP/kconfig-fragments/profiles/$PROFILE
 	[ -f "$def" ] || die "unknown profile '$PROFILE': valid profiles are $(valid_names "$TOP/kconfig-fragments/profiles")(PROFILE=...)"
-	BASE_CONFIG='' LOCALMOD_MODULES=''
+	BASE_CONFIG='' LOCALMOD_MODULES='' EXTRA_FRAGMENTS=''
 	# shellcheck source=/dev/null
 	. "$def"
 	[ -n "$BASE_CONFIG" ] || die "$def sets no BASE_CONFIG"
@@ -79,12 +79,17 @@ kmake() {
 		make -C "$SRC_DIR" O="$objdir" CC="$cc" "$@"
 }
 
-# The fragments every profile merges, in the declared order, as paths.
-fragment_paths() {
-	local f
-	awk '$1 !~ /^#/ && NF { print $1 }' "$TOP/kconfig-fragments/order" | while read -r f; do
-		[ -f "$TOP/kconfig-fragments/$f" ] || die "kconfig-fragments/order lists $f, which does not exist: add the file or drop the line"
-		echo "$TOP/kconfig-fragments/$f"
+# FRAGMENTS: the paths of kconfig-fragments/order, then of the profile's
+# EXTRA_FRAGMENTS (what only that profile needs, e.g. the test profile's KUnit).
+load_fragments() {
+	local f names
+	mapfile -t names < <(awk '$1 !~ /^#/ && NF { print $1 }' "$TOP/kconfig-fragments/order")
+	# shellcheck disable=SC2206 # a word list by design
+	names+=($EXTRA_FRAGMENTS)
+	FRAGMENTS=()
+	for f in "${names[@]}"; do
+		[ -f "$TOP/kconfig-fragments/$f" ] || die "fragment $f (kconfig-fragments/order or profile $PROFILE) does not exist: add the file or drop the name"
+		FRAGMENTS+=("$TOP/kconfig-fragments/$f")
 	done
 }
 
