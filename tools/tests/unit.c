@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host unit tests of tools/lib: TAP output, run under ASan/UBSan by `make -C tools check`. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../lib/cpulist.h"
 #include "../lib/duration.h"
 #include "../lib/interrupts.h"
+#include "../lib/msrbatch.h"
 
 static int n, failed;
 
@@ -42,6 +49,93 @@ static FILE *fixture(const char *dir, const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return fopen(path, "r");
+}
+
+/* A fake /dev/cpu/N/msr: a sparse file whose offset is the MSR number, as pread sees the device. */
+static void fake_msr(const char *root, int cpu, uint32_t msr, uint64_t value)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%d", root, cpu);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%d/msr", root, cpu);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	if (fd >= 0) {
+		if (pwrite(fd, &value, sizeof(value), msr) != sizeof(value))
+			perror("pwrite");
+		close(fd);
+	}
+}
+
+static void msrbatch_tests(void)
+{
+	char err[256] = "", root[] = "/tmp/msrbatch-unit-XXXXXX";
+	struct msrbatch mb = { .via = MSRBATCH_DEVMSR };
+	uint64_t values[4 * 2] = { 0 }, tscs[4] = { 9, 9, 9, 9 };
+	uint32_t msr = 0, msrs[2] = { 0xe8, 0x10 };
+	cpu_set_t cpus;
+
+	ok(msrbatch_lookup("aperf", &msr, err, sizeof(err)) == 0 && msr == 0xe8, "msrbatch: name lookup");
+	ok(msrbatch_lookup("MPERF", &msr, err, sizeof(err)) == 0 && msr == 0xe7, "msrbatch: names ignore case");
+	ok(msrbatch_lookup("0x30a", &msr, err, sizeof(err)) == 0 && msr == 0x30a, "msrbatch: hexadecimal number");
+	ok(msrbatch_lookup("16", &msr, err, sizeof(err)) == 0 && msr == 0x10, "msrbatch: decimal number");
+	ok(msrbatch_lookup("0x1a0", &msr, err, sizeof(err)) == -1 && strstr(err, "not on the kernel's allowlist"),
+	   "msrbatch: a number off the allowlist is refused by name");
+	ok(msrbatch_lookup("bogus", &msr, err, sizeof(err)) == -1 && strstr(err, "unknown register 'bogus'"),
+	   "msrbatch: an unknown name is refused");
+	ok(msrbatch_lookup("0x1zz", &msr, err, sizeof(err)) == -1 && strstr(err, "bad register number"),
+	   "msrbatch: a malformed number is refused");
+	ok(msrbatch_lookup("0x100000000", &msr, err, sizeof(err)) == -1, "msrbatch: a number beyond 32 bits is refused");
+
+	if (!mkdtemp(root)) {
+		ok(0, "msrbatch: temporary directory");
+		return;
+	}
+	fake_msr(root, 0, 0xe8, 111);
+	fake_msr(root, 0, 0x10, 222);
+	fake_msr(root, 2, 0xe8, 333);
+	fake_msr(root, 2, 0x10, 444);
+	mb.devmsr_root = root;
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	CPU_SET(2, &cpus);
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == 0, "msrbatch: reads through N/msr");
+	ok(values[0] == 111 && values[1] == 222 && values[4] == 333 && values[5] == 444,
+	   "msrbatch: values land in row cpu, column i");
+	ok(values[2] == 0 && values[3] == 0 && tscs[1] == 9, "msrbatch: rows of CPUs not asked for are untouched");
+	ok(tscs[0] == 0 && tscs[2] == 0, "msrbatch: no TSC stamp through /dev/cpu/N/msr");
+	ok(mb.via == MSRBATCH_DEVMSR, "msrbatch: reports the path it used");
+
+	msrs[1] = 0x30a;	/* allowlisted, but the fake CPU has nothing there */
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) < 0 && strstr(err, "MSR 0x30a cannot be read on CPU 0"),
+	   "msrbatch: a register the CPU lacks is named with its CPU");
+	CPU_SET(1, &cpus);
+	msrs[1] = 0x10;
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == -ENOENT && strstr(err, "modprobe msr"),
+	   "msrbatch: a missing N/msr says to load the msr module");
+	msrs[1] = 0x1a0;
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == -EINVAL && strstr(err, "allowlist"),
+	   "msrbatch: a register off the allowlist is refused before any read");
+	ok(msrbatch_read(&mb, msrs, 0, &cpus, values, tscs, err, sizeof(err)) == -EINVAL, "msrbatch: zero registers refused");
+	CPU_ZERO(&cpus);
+	msrs[1] = 0x10;
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == -EINVAL && strstr(err, "no CPU"),
+	   "msrbatch: an empty CPU set is refused");
+
+	/* A system call number no kernel has stands in for a kernel without msr_batch_read(). */
+	mb = (struct msrbatch){ .via = MSRBATCH_SYSCALL, .syscall_nr = 4095 };
+	CPU_SET(0, &cpus);
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == -ENOSYS && strstr(err, "no msr_batch_read()"),
+	   "msrbatch: --syscall on a kernel without the call fails and says so");
+	mb = (struct msrbatch){ .via = MSRBATCH_AUTO, .syscall_nr = 4095, .devmsr_root = root };
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == 0 && mb.via == MSRBATCH_DEVMSR,
+	   "msrbatch: automatic mode falls back to N/msr");
+
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd))
+		ok(0, "msrbatch: cleanup");
 }
 
 int main(int argc, char **argv)
@@ -98,6 +192,8 @@ int main(int argc, char **argv)
 	ok(f && irq_snapshot_read(f, &s) == -1, "interrupts: a file without a CPU header is refused");
 	if (f)
 		fclose(f);
+
+	msrbatch_tests();
 
 	printf("1..%d\n", n);
 	return failed;

@@ -21,7 +21,6 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __x86_64__
@@ -31,6 +30,7 @@
 #include "../lib/cpulist.h"
 #include "../lib/duration.h"
 #include "../lib/interrupts.h"
+#include "../lib/rtjson.h"
 
 #define HIST_BUCKETS 16		/* gaps of [2^i, 2^(i+1)) us; the last is open */
 
@@ -234,28 +234,6 @@ struct result {
 	int exceeded;
 };
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void iso_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -274,15 +252,13 @@ int main(int argc, char **argv)
 	double duration = 10, warm_up = 1, max_rate = -1;
 	int quiet = 0, opt, max_cpu, nloops = 0, exit_code = 0;
 	cpu_set_t cpus, nohz, others;
-	char nohz_text[256], err[256], cmdline[1024] = "", tstart[32], tend[32];
+	const char *cmdline = rtjson_cmdline(argc, argv);
+	char nohz_text[256], err[256];
 	struct irq_snapshot before, after;
 	struct loop *loops;
 	struct result *res;
 	time_t start, end;
 
-	for (int i = 0, used = 0; i < argc; i++)
-		used += snprintf(cmdline + used, used < (int)sizeof(cmdline) ? sizeof(cmdline) - used : 0,
-				 "%s%s", i ? " " : "", argv[i]);
 	max_cpu = (int)sysconf(_SC_NPROCESSORS_CONF) - 1;
 	while ((opt = getopt_long(argc, argv, "c:D:W:m:T:qh", opts, NULL)) != -1) {
 		char *end;
@@ -505,28 +481,13 @@ int main(int argc, char **argv)
 
 	if (json) {
 		FILE *f = fopen(json, "w");
-		struct utsname u;
-
 		if (!f) {
 			fprintf(stderr, "tickcheck: cannot write %s: %s\n", json, strerror(errno));
 			return 2;
 		}
-		uname(&u);
-		iso_time(start, tstart, sizeof(tstart));
-		iso_time(end, tend, sizeof(tend));
-		fprintf(f, "{\n  \"file_version\": 1,\n  \"cmdline\": ");
-		json_string(f, cmdline);
-		fprintf(f, ",\n  \"start_time\": \"%s\",\n  \"end_time\": \"%s\",\n", tstart, tend);
-		fprintf(f, "  \"return_code\": %d,\n  \"sysinfo\": {\"sysname\": ", exit_code);
-		json_string(f, u.sysname);
-		fprintf(f, ", \"release\": ");
-		json_string(f, u.release);
-		fprintf(f, ", \"version\": ");
-		json_string(f, u.version);
-		fprintf(f, ", \"machine\": ");
-		json_string(f, u.machine);
-		fprintf(f, "},\n  \"duration_s\": %g,\n  \"warm_up_s\": %g,\n  \"nohz_full\": ", duration, warm_up);
-		json_string(f, nohz_text);
+		rtjson_begin(f, cmdline, start, end, exit_code);
+		fprintf(f, ",\n  \"duration_s\": %g,\n  \"warm_up_s\": %g,\n  \"nohz_full\": ", duration, warm_up);
+		rtjson_string(f, nohz_text);
 		fprintf(f, ",\n  \"max_ticks_per_sec\": ");
 		if (max_rate < 0)
 			fprintf(f, "null");
@@ -553,7 +514,8 @@ int main(int argc, char **argv)
 				}
 			fprintf(f, "}}");
 		}
-		fprintf(f, "\n  }\n}\n");
+		fprintf(f, "\n  }");
+		rtjson_end(f);
 		fclose(f);
 	}
 	irq_snapshot_free(&before);

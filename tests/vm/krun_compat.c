@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A program written against the Krun kernel's interface, the way Krun's
+ * libkruntime drives it: configure, reset, read before, work, read after,
+ * and before <= after for every core. It only includes <sys/krun-syscall.h>
+ * (from linux-tickless-dev) and calls the numbers by their Krun names.
+ * Exit 0: the sequence passed; 3: the CPU lacks the counters and the kernel
+ * said EOPNOTSUPP, cleanly; 1: anything else.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/krun-syscall.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int unsupported(const char *what, long ret)
+{
+	if (ret == -1 && errno == EOPNOTSUPP) {
+		printf("krun_compat: %s: EOPNOTSUPP (no APERF/MPERF or PMU here)\n", what);
+		return 1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	int n = (int)sysconf(_SC_NPROCESSORS_ONLN), core, bad = 0;
+	uint64_t *a0 = calloc(n, 8), *m0 = calloc(n, 8), *c0 = calloc(n, 8);
+	uint64_t *a1 = calloc(n, 8), *m1 = calloc(n, 8), *c1 = calloc(n, 8);
+	volatile uint64_t work = 0;
+	long ret, ret_read;
+
+	if (!a0 || !m0 || !c0 || !a1 || !m1 || !c1)
+		return 1;
+	ret = syscall(SYSCALL_KRUN_CONFIGURE, n);
+	if (ret && !unsupported("krun_configure", ret)) {
+		printf("krun_compat: krun_configure(%d): %s\n", n, strerror(errno));
+		return 1;
+	}
+	if (ret) {
+		/* No cycle counter: APERF/MPERF alone must then be refused too, or work. */
+		ret_read = syscall(SYSCALL_KRUN_RESET_MSRS, n);
+		if (unsupported("krun_reset_msrs", ret_read))
+			return 3;
+		printf("krun_compat: reset worked without a cycle counter: %s\n", ret_read ? strerror(errno) : "0");
+		return 1;
+	}
+	ret = syscall(SYSCALL_KRUN_RESET_MSRS, n);
+	if (ret) {
+		printf("krun_compat: krun_reset_msrs(%d): %s\n", n, strerror(errno));
+		return unsupported("krun_reset_msrs", ret) ? 3 : 1;
+	}
+	if (syscall(SYSCALL_KRUN_READ_MSRS, n, 0, a0, m0, c0)) {
+		printf("krun_compat: krun_read_msrs before: %s\n", strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < 50000000; i++)
+		work += i;
+	if (syscall(SYSCALL_KRUN_READ_MSRS, n, 1, a1, m1, c1)) {
+		printf("krun_compat: krun_read_msrs after: %s\n", strerror(errno));
+		return 1;
+	}
+	for (core = 0; core < n; core++) {
+		printf("krun_compat: core %d aperf %llu -> %llu, mperf %llu -> %llu, ctr1 %llu -> %llu\n", core,
+		       (unsigned long long)a0[core], (unsigned long long)a1[core],
+		       (unsigned long long)m0[core], (unsigned long long)m1[core],
+		       (unsigned long long)c0[core], (unsigned long long)c1[core]);
+		if (a0[core] > a1[core] || m0[core] > m1[core] || c0[core] > c1[core])
+			bad = 1;
+	}
+	syscall(SYSCALL_KRUN_CONFIGURE, 0);
+	return bad;
+}
