@@ -2,6 +2,7 @@
 #   make deps            install what building and testing need (apt, root)
 #   make                 build the debs of the production profile into out/<series>/
 #   make check           the test suite (what CI runs)
+#   make bench           msr-bench in the test VM: JSON and a plot in out/bench/
 # Variables: SERIES=6.1 (see series.d/), PROFILE=production|test (see
 # kconfig-fragments/profiles/), SIGNING_KEY=/path/key.pem (your module-signing key).
 
@@ -9,7 +10,7 @@ SERIES ?= 6.1
 PROFILE ?= production
 export SERIES PROFILE SIGNING_KEY
 
-.PHONY: all deb deps prepare configs check vm vm-test clean
+.PHONY: all deb deps prepare configs check bench vm vm-test clean
 
 all: deb
 
@@ -34,6 +35,10 @@ debian/control: debian/templates/control.in series.d/$(SERIES)
 
 check:
 	tests/run
+
+# msr-bench in the test VM: out/bench/msr-bench.{json,png} (needs make deb PROFILE=test).
+bench:
+	scripts/bench
 
 # The in-VM suite alone (needs the test-profile debs: make deb PROFILE=test).
 vm-test:

@@ -48,7 +48,9 @@ done
 # A patch that no longer applies: break the last one in a copy of the repo.
 copy=$(repo_copy)
 last=${patches[-1]}
-sed -i '0,/^@@ /s/^@@ .*/@@ -1,3 +1,4 @@/; 0,/^-/s/^-.*/-this line is not in the vendor tree/' "$copy/patches/$last"
+# The first context or removed line of its first hunk no longer matches.
+awk '!done && hunk && /^[ -]/ { print substr($0, 1, 1) "this line is not in the vendor tree"; done = 1; next }
+	/^@@ / { hunk = 1 } { print }' "$TOP/patches/$last" >"$copy/patches/$last"
 expect_fail "a patch that does not apply is named" "patch $last does not apply at fuzz 0" \
 	env BUILD_ROOT="$work/broken" bash -c "'$copy/scripts/unpack-vendor' && '$copy/scripts/apply-patches'"
 src=$work/broken/$SERIES/src
@@ -61,19 +63,27 @@ fi
 # Dropping a patch restores its files to the vendor text with a new mtime, so
 # make rebuilds what they feed (tar restores old mtimes, older than objects).
 cp "$TOP/patches/$last" "$copy/patches/$last"
+# A vendor file the last patch changes (not one it creates).
+file=$(sed -n 's|^--- a/||p' "$TOP/patches/$last" | head -n 1)
 if (BUILD_ROOT="$work/broken" "$copy/scripts/apply-patches") >/dev/null 2>&1; then
-	before=$(stat -c %Y "$src/init/main.c")
+	before=$(stat -c %Y "$src/$file")
 	sleep 1.1
 	sed -i "\|^$last\$|d" "$copy/patches/series"
 	if (BUILD_ROOT="$work/broken" "$copy/scripts/apply-patches") >/dev/null 2>&1 &&
-		cmp -s "$src/init/main.c" "$work/src/.pc/$last/init/main.c" &&
-		[ "$(stat -c %Y "$src/init/main.c")" -gt "$before" ]; then
+		cmp -s "$src/$file" "$work/src/.pc/$last/$file" &&
+		[ "$(stat -c %Y "$src/$file")" -gt "$before" ]; then
 		ok "dropping a patch restores its files to the vendor text, with a newer mtime"
 	else
-		not_ok "dropping $last left init/main.c patched or with an old mtime"
+		not_ok "dropping $last left $file patched or with an old mtime"
 	fi
 else
 	not_ok "the full stack does not re-apply after a failed push"
 fi
 rm -rf "$copy"
+
+# tools/ builds against a copy of the uapi header the stack adds; they must not drift.
+uapi=arch/x86/include/uapi/asm/msr_batch.h
+if cmp -s "$work/src/$uapi" "$TOP/tools/include/asm/msr_batch.h"; then ok "tools/include/asm/msr_batch.h is the $uapi the patches add"; else
+	not_ok "tools/include/asm/msr_batch.h differs from the patched $uapi: copy it over"
+fi
 finish

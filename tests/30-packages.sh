@@ -14,7 +14,7 @@ echo "# build took $(($(date +%s) - t0)) s"
 
 image=$(deb_path "linux-image-$KREL")
 headers=$(deb_path "linux-headers-$KREL")
-for p in "linux-image-$KREL" "linux-headers-$KREL" linux-image-tickless-amd64 linux-headers-tickless-amd64 linux-tickless-tools; do
+for p in "linux-image-$KREL" "linux-headers-$KREL" linux-image-tickless-amd64 linux-headers-tickless-amd64 linux-tickless-tools linux-tickless-dev; do
 	if [ -f "$(deb_path "$p")" ] && [ "$(dpkg-deb -f "$(deb_path "$p")" Package Version | paste -sd' ')" = "Package: $p Version: $PKG_VERSION" ]; then
 		ok "package $p $PKG_VERSION"
 	else
@@ -81,9 +81,22 @@ else
 	ok "no package ships the module-signing private key"
 fi
 tools=$(dpkg-deb -c "$(deb_path linux-tickless-tools)" 2>/dev/null || true)
-for f in usr/bin/tickcheck usr/share/man/man8/tickcheck.8.gz usr/sbin/tickless-boot usr/share/man/man8/tickless-boot.8.gz; do
+for f in usr/bin/tickcheck usr/share/man/man8/tickcheck.8.gz usr/sbin/tickless-boot usr/share/man/man8/tickless-boot.8.gz \
+	usr/sbin/rdmsr-batch usr/share/man/man8/rdmsr-batch.8.gz usr/sbin/msr-bench usr/share/man/man8/msr-bench.8.gz; do
 	if echo "$tools" | grep -q " \./$f\$"; then ok "linux-tickless-tools ships /$f"; else not_ok "linux-tickless-tools lacks /$f"; fi
 done
+# linux-tickless-dev: Krun's header and the uapi header, beside linux-libc-dev's files, never over them.
+dev=$(dpkg-deb -c "$(deb_path linux-tickless-dev)" 2>/dev/null || true)
+for f in usr/include/x86_64-linux-gnu/sys/krun-syscall.h usr/include/x86_64-linux-gnu/asm/msr_batch.h \
+	usr/include/msrbatch.h usr/lib/x86_64-linux-gnu/libmsrbatch.a; do
+	if echo "$dev" | grep -q " \./$f\$"; then ok "linux-tickless-dev ships /$f"; else not_ok "linux-tickless-dev lacks /$f"; fi
+done
+clash=$(echo "$dev" | awk '$NF !~ /\/$/ { sub("^\\./", "/", $NF); print $NF }' | while read -r f; do
+	dpkg -S "$f" 2>/dev/null | grep -v '^linux-tickless-dev:' || true; done)
+if [ -z "$clash" ]; then ok "no file of linux-tickless-dev belongs to an installed package (linux-libc-dev, libc6-dev)"; else
+	not_ok "linux-tickless-dev files clash with installed packages"
+	echo "$clash" | diag
+fi
 meta=$(dpkg-deb -f "$(deb_path linux-image-tickless-amd64)" Depends)
 case "$meta" in
 *"linux-image-$KREL (= $PKG_VERSION)"*) ok "linux-image-tickless-amd64 depends on linux-image-$KREL (= $PKG_VERSION)" ;;

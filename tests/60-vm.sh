@@ -7,7 +7,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 use_test_build
 debs=("$(deb_path "linux-image-$KREL")" "$(deb_path "linux-headers-$KREL")"
-	"$(deb_path linux-tickless-tools)" "$(deb_path linux-image-tickless-amd64)")
+	"$(deb_path linux-tickless-tools)" "$(deb_path linux-image-tickless-amd64)"
+	"$(deb_path linux-tickless-dev)")
 for d in "${debs[@]}"; do
 	if [ ! -f "$d" ]; then
 		not_ok "no ${d#"$TOP"/} (run tests/30-packages.sh first)"
@@ -21,7 +22,14 @@ rm -rf "$run"
 mkdir -p "$run/payload/debs"
 qemu-img create -q -f qcow2 -F raw -b "$img" "$run/disk.qcow2"
 cp "${debs[@]}" "$run/payload/debs/"
-cp "$TOP/tests/vm/step" "$run/payload/step"
+cp "$TOP/tests/vm/step" "$run/payload/step" "$TOP/tests/vm/krun_compat.c" "$run/payload/"
+# The MSR syscalls' kselftest, built with the kernel's own selftest make
+# against the uapi headers of the build under test, static for the VM.
+if ! "$TOP/tests/vm/build-kselftest" "$run/payload" >"$run/kselftest-build.log" 2>&1; then
+	not_ok "building the msr_syscalls kselftest failed: see ${run#"$TOP"/}/kselftest-build.log"
+	tail -n 15 "$run/kselftest-build.log" | diag
+	finish
+fi
 # A second build with a higher version, for the upgrade test: the image and
 # meta packages repacked, so only the versions (and dpkg's upgrade path) differ.
 upgrade_version=$PKG_VERSION+upgradetest1
@@ -52,4 +60,6 @@ else
 	tr -d '\r' <"$run/console.log" | tail -n 15 | diag
 fi
 if tr -d '\r' <"$run/console.log" | grep -q '^TICKLESS-TAP not ok'; then FAILED=1; fi
+# msr-bench's JSON from the VM, for `make bench` (scripts/plot-bench).
+debugfs -R "dump /msr-bench.json $run/msr-bench.json" "$run/payload.img" >/dev/null 2>&1 || rm -f "$run/msr-bench.json"
 finish
