@@ -1,8 +1,9 @@
 #!/bin/bash
 # The test machine: a Debian 12 disk image booted under QEMU (SeaBIOS -> GRUB
 # -> kernel, 2 vCPUs, serial console), with our debs on a second disk. The
-# in-VM side, one step per boot (install, tickless by default, default off,
-# fallback and package lifecycle), is tests/vm/step; this collects its TAP.
+# in-VM side, one step per boot (install, tickless by default and the MSR
+# calls, default off, fallback, package lifecycle, ours as the saved default
+# and its removal), is tests/vm/step; this collects its TAP.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 use_test_build
