@@ -23,7 +23,7 @@ rm -rf "$run"
 mkdir -p "$run/payload/debs"
 qemu-img create -q -f qcow2 -F raw -b "$img" "$run/disk.qcow2"
 cp "${debs[@]}" "$run/payload/debs/"
-cp "$TOP/tests/vm/step" "$run/payload/step" "$TOP/tests/vm/krun_compat.c" "$run/payload/"
+cp "$TOP/tests/vm/step" "$TOP/tests/vm/krun_compat.c" "$run/payload/"
 # The MSR syscalls' kselftest, built with the kernel's own selftest make
 # against the uapi headers of the build under test, static for the VM.
 if ! "$TOP/tests/vm/build-kselftest" "$run/payload" >"$run/kselftest-build.log" 2>&1; then
