@@ -84,3 +84,19 @@ void cpulist_format(const cpu_set_t *set, char *buf, size_t len)
 		c = end;
 	}
 }
+
+int cpulist_read_online(cpu_set_t *set, char *err, size_t errlen)
+{
+	char buf[4096];
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		snprintf(err, errlen, "cannot read /sys/devices/system/cpu/online: is /sys mounted?");
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return cpulist_parse(buf, CPU_SETSIZE - 1, set, err, errlen);
+}

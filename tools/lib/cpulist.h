@@ -13,6 +13,9 @@
  */
 int cpulist_parse(const char *str, int max_cpu, cpu_set_t *set, char *err, size_t errlen);
 
+/* Reads the online CPUs from /sys/devices/system/cpu/online. Returns 0, or -1 with a message in @err. */
+int cpulist_read_online(cpu_set_t *set, char *err, size_t errlen);
+
 /* Formats @set as a compact list ("1,3,7-15") into @buf. */
 void cpulist_format(const cpu_set_t *set, char *buf, size_t len);
 

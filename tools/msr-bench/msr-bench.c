@@ -290,16 +290,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "msr-bench: cannot run on CPU %d: %s (is it online?)\n", cpu, strerror(errno));
 		return 2;
 	}
-	{
-		FILE *f = fopen("/sys/devices/system/cpu/online", "r");
-		char buf[1024] = "";
-
-		if (!f || !fgets(buf, sizeof(buf), f) ||
-		    (buf[strcspn(buf, "\n")] = '\0', cpulist_parse(buf, CPU_SETSIZE - 1, &online_set, err, sizeof(err)))) {
-			fprintf(stderr, "msr-bench: cannot read the online CPUs from /sys\n");
-			return 2;
-		}
-		fclose(f);
+	if (cpulist_read_online(&online_set, err, sizeof(err))) {
+		fprintf(stderr, "msr-bench: %s\n", err);
+		return 2;
 	}
 	ncpus = CPU_COUNT(&online_set);
 	for (int c = 0; c < CPU_SETSIZE; c++)

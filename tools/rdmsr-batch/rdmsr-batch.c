@@ -61,22 +61,6 @@ static void print_value(uint64_t v, enum format fmt, int c_style, int pad)
 	}
 }
 
-static int read_online(cpu_set_t *set, char *err, size_t errlen)
-{
-	char buf[4096];
-	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
-
-	if (!f || !fgets(buf, sizeof(buf), f)) {
-		snprintf(err, errlen, "cannot read /sys/devices/system/cpu/online: is /sys mounted?");
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return cpulist_parse(buf, CPU_SETSIZE - 1, set, err, errlen);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -150,7 +134,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (all ? read_online(&cpus, err, sizeof(err)) :
+	if (all ? cpulist_read_online(&cpus, err, sizeof(err)) :
 		  cpulist_parse(cpus_arg, CPU_SETSIZE - 1, &cpus, err, sizeof(err))) {
 		fprintf(stderr, "rdmsr-batch: %s\n", err);
 		return 2;
