@@ -177,6 +177,9 @@ int msrbatch_read(struct msrbatch *mb, const uint32_t *msrs, unsigned int nr,
 			return ret;
 		}
 	}
+	ret = via_devmsr(mb, msrs, nr, cpus, values, tscs, err, errlen);
+	if (ret == -ENOENT && mb->via == MSRBATCH_AUTO)
+		snprintf(err, errlen, "this kernel has no msr_batch_read() and no /dev/cpu/N/msr: boot the tickless kernel, or load the msr module (modprobe msr)");
 	mb->via = MSRBATCH_DEVMSR;
-	return via_devmsr(mb, msrs, nr, cpus, values, tscs, err, errlen);
+	return ret;
 }

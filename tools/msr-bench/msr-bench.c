@@ -155,10 +155,29 @@ static long devmsr_serial(void)
 {
 	uint64_t v;
 
-	for (int c = 0; c < ncpus; c++)
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &online_set))
+			continue;
 		for (int i = 0; i < NR_READ; i++)
 			if (pread(devmsr_fds[c], &v, 8, msrs[i]) != 8)
 				return -1;
+	}
+	return 0;
+}
+
+/* Opens /dev/cpu/N/msr of every online CPU for devmsr_serial(); -1 if one is missing. */
+static int open_devmsr_all(void)
+{
+	char path[64];
+
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &online_set))
+			continue;
+		snprintf(path, sizeof(path), "/dev/cpu/%d/msr", c);
+		devmsr_fds[c] = open(path, O_RDONLY);
+		if (devmsr_fds[c] < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -334,16 +353,9 @@ int main(int argc, char **argv)
 		snprintf(st[DEVMSR].error, sizeof(st[DEVMSR].error), "%s: %s (modprobe msr)", path, strerror(errno));
 	MEASURE(&st[PAR], batch_all());
 	MEASURE(&st[SER], batch_serial());
-	for (int c = 0, ok = devmsr_fd >= 0; c <= last && ok; c++) {
-		if (!CPU_ISSET(c, &online_set))
-			continue;
-		snprintf(path, sizeof(path), "/dev/cpu/%d/msr", c);
-		devmsr_fds[c] = open(path, O_RDONLY);
-		ok = devmsr_fds[c] >= 0;
-		if (c == last && ok)
-			MEASURE(&st[DEVSER], devmsr_serial());
-	}
-	if (!st[DEVSER].available && !st[DEVSER].error[0])
+	if (!open_devmsr_all())
+		MEASURE(&st[DEVSER], devmsr_serial());
+	else
 		snprintf(st[DEVSER].error, sizeof(st[DEVSER].error), "/dev/cpu/N/msr missing (modprobe msr)");
 	if (!st[LOCAL].available || !st[PAR].available)
 		rc = 1;

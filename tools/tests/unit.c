@@ -131,6 +131,10 @@ static void msrbatch_tests(void)
 	mb = (struct msrbatch){ .via = MSRBATCH_AUTO, .syscall_nr = 4095, .devmsr_root = root };
 	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == 0 && mb.via == MSRBATCH_DEVMSR,
 	   "msrbatch: automatic mode falls back to N/msr");
+	mb = (struct msrbatch){ .via = MSRBATCH_AUTO, .syscall_nr = 4095, .devmsr_root = "/nonexistent" };
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == -ENOENT &&
+	   strstr(err, "no msr_batch_read() and no /dev/cpu/N/msr"),
+	   "msrbatch: automatic mode with neither path names both and both fixes");
 
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
