@@ -3,6 +3,7 @@
 #   make                 build the debs of the production profile into out/<series>/
 #   make check           the test suite (what CI runs)
 #   make bench           msr-bench in the test VM: JSON and a plot in out/bench/
+#   make bump            move SERIES to a new Debian kernel release (VERSION=...)
 # Variables: SERIES=6.1 (see series.d/), PROFILE=production|test (see
 # kconfig-fragments/profiles/), SIGNING_KEY=/path/key.pem (your module-signing key).
 
@@ -10,7 +11,7 @@ SERIES ?= 6.1
 PROFILE ?= production
 export SERIES PROFILE SIGNING_KEY
 
-.PHONY: all deb deps prepare configs check bench vm vm-test clean
+.PHONY: all deb deps prepare configs bump rebuild-on-release check bench vm vm-test clean
 
 all: deb
 
@@ -29,6 +30,15 @@ prepare:
 # Regenerates the committed resolved configs (configs/<series>-<profile>.config).
 configs: prepare
 	scripts/update-configs
+
+# Moves SERIES to the newest Debian kernel apt can install (or VERSION=...):
+# refreshed patches, pin, configs/, changelog; all or nothing.
+bump:
+	VERSION=$(VERSION) scripts/bump
+
+# The release job (CI or the systemd timer): bump, build, test, publish.
+rebuild-on-release:
+	scripts/rebuild-on-release
 
 debian/control: debian/templates/control.in series.d/$(SERIES)
 	scripts/gen-debian-files

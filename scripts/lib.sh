@@ -5,7 +5,10 @@
 # shellcheck disable=SC2034
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SERIES=${SERIES:-6.1}
+# The series the repository root's debian/ packages (source linux-tickless);
+# the others are their own source packages, see load_series.
+DEFAULT_SERIES=6.1
+SERIES=${SERIES:-$DEFAULT_SERIES}
 PROFILE=${PROFILE:-production}
 BUILD_ROOT=${BUILD_ROOT:-$TOP/build}
 # Elapsed time in progress lines counts from the first stage of a pipeline run,
@@ -37,14 +40,49 @@ valid_names() {
 load_series() {
 	local pin=$TOP/series.d/$SERIES
 	[ -f "$pin" ] || die "unknown series '$SERIES': valid series are $(valid_names "$TOP/series.d")(SERIES=...)"
+	PATCH_SERIES=series META_NAME=tickless-amd64
 	# shellcheck source=/dev/null
 	. "$pin"
 	: "${VENDOR_VERSION:?$pin sets no VENDOR_VERSION}" "${VENDOR_ABI:?$pin sets no VENDOR_ABI}"
 	KREL=$VENDOR_ABI-tickless-amd64
+	STOCK_KREL=$VENDOR_ABI-amd64
+	# Like Debian (src:linux and src:linux-6.12 in bookworm), each series is
+	# its own source package with its own changelog; the default series' is
+	# the repository root's debian/changelog.
+	if [ "$SERIES" = "$DEFAULT_SERIES" ]; then
+		SOURCE=linux-tickless CHANGELOG=$TOP/debian/changelog
+	else
+		SOURCE=linux-tickless-$SERIES CHANGELOG=$TOP/debian/series/$SERIES/changelog
+	fi
 	SERIES_DIR=$BUILD_ROOT/$SERIES
 	SRC_DIR=$SERIES_DIR/src
 	VENDOR_TARBALL=/usr/src/linux-source-$SERIES.tar.xz
-	VENDOR_CONFIG_DIR=/usr/src/linux-config-$SERIES
+	# scripts/bump points this at the configs of a version not installed yet.
+	VENDOR_CONFIG_DIR=${VENDOR_CONFIG_DIR:-/usr/src/linux-config-$SERIES}
+}
+
+# Every version of a package that apt can install, one per line.
+archive_versions() {
+	apt-cache madison "$1" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u
+}
+
+# The newest of them, in dpkg's version order.
+newest_version() {
+	local best='' v
+	while read -r v; do
+		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
+	done < <(archive_versions "$1")
+	echo "$best"
+}
+
+# A patch is made on (and refreshed against) one series: the one named in its
+# path (<topic>/<series>/...), else the default series. On another series it
+# may apply at an offset, which fuzz 0 allows; only fuzz would need a variant.
+patch_is_native() {
+	case "$1" in
+	*/"$SERIES"/*) return 0 ;;
+	esac
+	[ "$SERIES" = "$DEFAULT_SERIES" ]
 }
 
 load_profile() {
@@ -61,7 +99,7 @@ load_profile() {
 # Quilt always runs with the project's settings, so that push and refresh
 # behave the same for every developer and in CI.
 run_quilt() {
-	QUILT_PATCHES=$TOP/patches QUILT_PC=.pc \
+	QUILT_PATCHES=$TOP/patches QUILT_SERIES=$PATCH_SERIES QUILT_PC=.pc \
 		quilt --quiltrc "$TOP/scripts/quiltrc" "$@"
 }
 
@@ -96,7 +134,7 @@ load_fragments() {
 # Build identity from debian/changelog, so that two builds of one commit embed
 # the same strings (uname -v reads like Debian's: "... linux-tickless 6.1.192-2+tickless1 (2026-11-22)").
 load_build_identity() {
-	local cl=$TOP/debian/changelog
+	local cl=$CHANGELOG
 	PKG_VERSION=$(dpkg-parsechangelog -l "$cl" -SVersion)
 	export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(dpkg-parsechangelog -l "$cl" -STimestamp)}
 	export KBUILD_BUILD_TIMESTAMP

@@ -14,7 +14,7 @@ echo "# build took $(($(date +%s) - t0)) s"
 
 image=$(deb_path "linux-image-$KREL")
 headers=$(deb_path "linux-headers-$KREL")
-for p in "linux-image-$KREL" "linux-headers-$KREL" linux-image-tickless-amd64 linux-headers-tickless-amd64 linux-tickless-tools linux-tickless-dev; do
+for p in "linux-image-$KREL" "linux-headers-$KREL" "linux-image-$META_NAME" "linux-headers-$META_NAME" linux-tickless-tools linux-tickless-dev; do
 	if [ -f "$(deb_path "$p")" ] && [ "$(dpkg-deb -f "$(deb_path "$p")" Package Version | paste -sd' ')" = "Package: $p Version: $PKG_VERSION" ]; then
 		ok "package $p $PKG_VERSION"
 	else
@@ -97,10 +97,10 @@ if [ -z "$clash" ]; then ok "no file of linux-tickless-dev belongs to an install
 	not_ok "linux-tickless-dev files clash with installed packages"
 	echo "$clash" | diag
 fi
-meta=$(dpkg-deb -f "$(deb_path linux-image-tickless-amd64)" Depends)
+meta=$(dpkg-deb -f "$(deb_path "linux-image-$META_NAME")" Depends)
 case "$meta" in
-*"linux-image-$KREL (= $PKG_VERSION)"*) ok "linux-image-tickless-amd64 depends on linux-image-$KREL (= $PKG_VERSION)" ;;
-*) not_ok "linux-image-tickless-amd64 Depends: $meta" ;;
+*"linux-image-$KREL (= $PKG_VERSION)"*) ok "linux-image-$META_NAME depends on linux-image-$KREL (= $PKG_VERSION)" ;;
+*) not_ok "linux-image-$META_NAME Depends: $meta" ;;
 esac
 
 lint=$(lintian --no-cfg --fail-on none --suppress-tags-from-file "$TOP/tests/lintian-suppressions" "$OUT"/*.changes 2>&1 || true)

@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 use_test_build
 debs=("$(deb_path "linux-image-$KREL")" "$(deb_path "linux-headers-$KREL")"
-	"$(deb_path linux-tickless-tools)" "$(deb_path linux-image-tickless-amd64)"
+	"$(deb_path linux-tickless-tools)" "$(deb_path "linux-image-$META_NAME")"
 	"$(deb_path linux-tickless-dev)")
 for d in "${debs[@]}"; do
 	if [ ! -f "$d" ]; then
@@ -43,7 +43,7 @@ for d in "${debs[0]}" "${debs[3]}"; do
 	dpkg-deb -b -Zxz -z1 "$run/repack" "$run/payload/upgrade/$name" >/dev/null
 done
 rm -rf "$run/repack"
-printf 'KREL=%s\nUPGRADE_VERSION=%s\n' "$KREL" "$upgrade_version" >"$run/payload/env"
+printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\n' "$KREL" "linux-image-$META_NAME" "$upgrade_version" >"$run/payload/env"
 truncate -s 1G "$run/payload.img"
 mkfs.ext4 -q -L tickless-payload -d "$run/payload" "$run/payload.img"
 

@@ -1,0 +1,116 @@
+#!/bin/bash
+# The release job end to end, in a copy of the repository pinned one vendor
+# version behind (the committed pin is the newest): scripts/rebuild-on-release
+# bumps to the newest, builds the test profile (sharing build/ with the main
+# tree, so only what the new changelog date touches is rebuilt), runs the
+# patch-stack tests of the bumped copy and publishes into a fresh apt
+# repository that apt can read. The bump must reproduce the committed pin,
+# configs and patches, with a <newest>+tickless1 changelog entry. Run again, the
+# job does nothing. A release whose patch does not apply fails and leaves the
+# published repository and the work tree as they were.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+use_test_build
+
+tree_hash() { (cd "$1" && find . -path ./out -prune -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
+newest=$(newest_version "linux-source-$SERIES")
+if [ "$newest" != "$VENDOR_VERSION" ]; then
+	skip "the release job" "the archive has linux-source-$SERIES $newest, newer than the pinned $VENDOR_VERSION: run 'make bump SERIES=$SERIES'"
+	finish
+fi
+older=$(archive_versions "linux-source-$SERIES" | while read -r v; do
+	if dpkg --compare-versions "$v" lt "$newest"; then echo "$v"; fi
+done | sort -V | tail -n 1)
+if [ -z "$older" ]; then
+	skip "the release job" "the archive has only one linux-source-$SERIES version"
+	finish
+fi
+
+work=$(mktemp -d)
+copy=$(repo_copy)
+trap 'rm -rf "$work" "$copy"' EXIT
+# The copy as it was one vendor release ago (its configs and changelog were
+# that release's; a stale line stands in for the vendor's config changes).
+sed -i -e "s/^VENDOR_VERSION=.*/VENDOR_VERSION=$older/" -e "s/^VENDOR_ABI=.*/VENDOR_ABI=old/" "$copy/series.d/$SERIES"
+sed -i "1s/(.*)/($older+tickless1)/" "$copy/${CHANGELOG#"$TOP"/}"
+echo "CONFIG_STALE_FROM_THE_OLD_VENDOR=y" >>"$copy/configs/$SERIES-test.config"
+git -C "$copy" init -q
+
+job() {
+	(cd "$copy" && env BUILD_ROOT="$TOP/build" REPO_DIR="$work/repo" SERIES_LIST="$SERIES" PROFILE=test TESTS=10 \
+		APT_UPDATE=0 COMMIT=0 bash scripts/rebuild-on-release)
+}
+t0=$(date +%s)
+rc=0
+out=$(job 2>&1) || rc=$?
+echo "# first run took $(($(date +%s) - t0)) s"
+if [ "$rc" = 0 ] && echo "$out" | grep -q "series $SERIES: vendor $older -> $newest"; then
+	ok "the job saw $older -> $newest, bumped, built, tested and published"
+else
+	not_ok "the job failed (exit status $rc)"
+	echo "$out" | tail -n 25 | diag
+fi
+for f in "series.d/$SERIES" configs/"$SERIES"-*.config; do
+	f=${f#"$TOP"/}
+	check "the bump reproduced the committed $f" diff -u "$TOP/$f" "$copy/$f"
+done
+check "the bump left every patch as committed (it applies at fuzz 0)" diff -ru "$TOP/patches" "$copy/patches"
+top=$(dpkg-parsechangelog -l "$copy/${CHANGELOG#"$TOP"/}" -SVersion)
+changes=$(dpkg-parsechangelog -l "$copy/${CHANGELOG#"$TOP"/}" -SChanges)
+if [ "$top" = "$newest+tickless1" ] && echo "$changes" | grep -q "Rebuild on Debian's linux-source-$SERIES $newest"; then
+	ok "the changelog's new entry is $newest+tickless1, naming the vendor version"
+else
+	not_ok "changelog entry: $top"
+	echo "$changes" | diag
+fi
+
+# apt reads the published repository and offers the new kernel through the meta package.
+aptdir=$work/apt
+mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
+echo "deb [trusted=yes] file:$work/repo bookworm main" >"$aptdir/sources.list"
+apt_opts=(-o Dir::Etc::SourceList="$aptdir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	-o Dir::State::Lists="$aptdir/lists" -o Dir::Cache="$aptdir/cache" -o Dir::State::Status=/dev/null)
+apt-get "${apt_opts[@]}" -qq update >/dev/null 2>&1 || true
+candidate=$(apt-cache "${apt_opts[@]}" policy "linux-image-$META_NAME" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+if [ "$candidate" = "$newest+tickless1" ]; then ok "apt sees linux-image-$META_NAME $candidate in the published repository"; else
+	not_ok "apt's candidate for linux-image-$META_NAME in the repository: '${candidate:-none}'"
+fi
+depends=$(apt-cache "${apt_opts[@]}" show "linux-image-$META_NAME" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
+case "$depends" in
+*"linux-image-$KREL (= $newest+tickless1)"*) ok "... which depends on linux-image-$KREL" ;;
+*) not_ok "linux-image-$META_NAME Depends: $depends" ;;
+esac
+
+published=$(readlink -f "$work/repo")
+before=$(tree_hash "$copy")
+rc=0
+out=$(job 2>&1) || rc=$?
+if [ "$rc" = 0 ] && echo "$out" | grep -q "no new vendor version: nothing to rebuild"; then
+	ok "run again, the job says there is nothing to rebuild"
+else
+	not_ok "the second run: exit status $rc"
+	echo "$out" | tail -n 10 | diag
+fi
+if [ "$(readlink -f "$work/repo")" = "$published" ] && [ "$(tree_hash "$copy")" = "$before" ]; then
+	ok "... and changed neither the repository nor the work tree"
+else
+	not_ok "the second run changed something"
+fi
+
+# A release that fails: one version behind again, the last patch broken.
+cp "$TOP/series.d/$SERIES" "$copy/series.d/$SERIES"
+sed -i -e "s/^VENDOR_VERSION=.*/VENDOR_VERSION=$older/" "$copy/series.d/$SERIES"
+mapfile -t patches < <(awk '$1 !~ /^#/ && NF { print $1 }' "$TOP/patches/$PATCH_SERIES")
+last=${patches[-1]}
+awk '/^@@ / { hunk = 1 } hunk && /^[ -]/ { print substr($0, 1, 1) "not in any vendor tree " NR; next } { print }' \
+	"$TOP/patches/$last" >"$copy/patches/$last"
+before=$(tree_hash "$copy")
+rc=0
+out=$(job 2>&1) || rc=$?
+if [ "$rc" != 0 ] && echo "$out" | grep -q "patch $last does not apply"; then ok "a release whose patch does not apply fails, naming it"; else
+	not_ok "the failing release: exit status $rc"
+	echo "$out" | tail -n 10 | diag
+fi
+if [ "$(readlink -f "$work/repo")" = "$published" ]; then ok "... and the previous build stays published"; else not_ok "the failed release replaced the published repository"; fi
+if [ "$(tree_hash "$copy")" = "$before" ]; then ok "... and the work tree is as it was"; else not_ok "the failed release left changes in the work tree"; fi
+finish
