@@ -40,7 +40,7 @@ valid_names() {
 load_series() {
 	local pin=$TOP/series.d/$SERIES
 	[ -f "$pin" ] || die "unknown series '$SERIES': valid series are $(valid_names "$TOP/series.d")(SERIES=...)"
-	PATCH_SERIES=series META_NAME=tickless-amd64
+	PATCH_SERIES=series META_NAME=tickless-amd64 STOCK_TICKS_NOHZ_FULL=no
 	# shellcheck source=/dev/null
 	. "$pin"
 	: "${VENDOR_VERSION:?$pin sets no VENDOR_VERSION}" "${VENDOR_ABI:?$pin sets no VENDOR_ABI}"

@@ -43,7 +43,8 @@ for d in "${debs[0]}" "${debs[3]}"; do
 	dpkg-deb -b -Zxz -z1 "$run/repack" "$run/payload/upgrade/$name" >/dev/null
 done
 rm -rf "$run/repack"
-printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\n' "$KREL" "linux-image-$META_NAME" "$upgrade_version" >"$run/payload/env"
+printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\n' "$KREL" "linux-image-$META_NAME" "$upgrade_version" \
+	"$STOCK_TICKS_NOHZ_FULL" >"$run/payload/env"
 truncate -s 1G "$run/payload.img"
 mkfs.ext4 -q -L tickless-payload -d "$run/payload" "$run/payload.img"
 
