@@ -61,6 +61,17 @@ load_series() {
 	VENDOR_CONFIG_DIR=${VENDOR_CONFIG_DIR:-/usr/src/linux-config-$SERIES}
 }
 
+# Copies the repository's own files to $1: in a git checkout the tracked and
+# new files (not ignored ones), else everything but the generated trees.
+copy_source_tree() {
+	mkdir -p "$1"
+	if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		(cd "$TOP" && git ls-files -co --exclude-standard -z) | rsync -a --files-from=- --from0 "$TOP/" "$1/"
+	else
+		rsync -a --exclude=/build --exclude=/out --exclude=/.git "$TOP/" "$1/"
+	fi
+}
+
 # Every version of a package that apt can install, one per line.
 archive_versions() {
 	apt-cache madison "$1" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u

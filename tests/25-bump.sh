@@ -12,7 +12,7 @@ load_series
 
 # One hash over every file of a tree: "exactly as it was".
 tree_hash() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
-installed() { dpkg-query -W -f='${Version}' "linux-source-$SERIES" "linux-config-$SERIES" | paste -sd' '; }
+installed() { dpkg-query -W -f='${Version}\n' "linux-source-$SERIES" "linux-config-$SERIES" | paste -sd' '; }
 
 newest=$(newest_version "linux-source-$SERIES")
 copy=$(repo_copy)
