@@ -157,9 +157,10 @@ load_build_identity() {
 
 # The build dependencies debian/control declares, checked with dpkg's own
 # dpkg-checkbuilddeps, reported as one line naming the packages and the fix.
+# $1: the source package's directory (default: the repository root).
 check_build_deps() {
 	local unmet
-	if ! unmet=$(cd "$TOP" && dpkg-checkbuilddeps 2>&1); then
+	if ! unmet=$(cd "${1:-$TOP}" && dpkg-checkbuilddeps 2>&1); then
 		unmet=$(echo "$unmet" | sed -n 's/.*Unmet build dependencies: //p')
 		die "missing build dependencies: ${unmet:-see dpkg-checkbuilddeps}: run 'sudo make deps'"
 	fi
