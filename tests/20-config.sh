@@ -45,7 +45,9 @@ expect_fail "an unknown profile lists the valid ones" "unknown profile 'nosuch':
 	env PROFILE=nosuch scripts/resolve-config "$work/x"
 expect_fail "an unknown series lists the valid ones" "unknown series '9.9': valid series are 6.1" \
 	env SERIES=9.9 scripts/check-vendor
-sed -i 's/^Build-Depends: debhelper-compat (= 13),$/&\n               tickless-no-such-package,/' "$copy/debian/control"
+# In the template too: a series other than the default renders its control from it.
+sed -i 's/^Build-Depends: debhelper-compat (= 13),$/&\n               tickless-no-such-package,/' \
+	"$copy/debian/control" "$copy/debian/templates/control.in"
 expect_fail "a missing build dependency is named, with the fix" \
 	"missing build dependencies: tickless-no-such-package: run 'sudo make deps'" \
 	env BUILD_ROOT="$TOP/build" "$copy/scripts/build-debs"
