@@ -143,7 +143,8 @@ load_fragments() {
 }
 
 # Build identity from debian/changelog, so that two builds of one commit embed
-# the same strings (uname -v reads like Debian's: "... linux-tickless 6.1.192-2+tickless1 (2026-11-22)").
+# the same strings (uname -v reads like Debian's: "#1 SMP PREEMPT_DYNAMIC 6.1.192-2+tickless1 (2026-11-22)";
+# the kernel cuts it at 64 characters, which a 6.12 version with a date just fits).
 load_build_identity() {
 	local cl=$CHANGELOG
 	PKG_VERSION=$(dpkg-parsechangelog -l "$cl" -SVersion)
@@ -151,7 +152,7 @@ load_build_identity() {
 	export KBUILD_BUILD_TIMESTAMP
 	KBUILD_BUILD_TIMESTAMP=$(date -u -d "@$SOURCE_DATE_EPOCH" '+%a %b %e %H:%M:%S UTC %Y')
 	export KBUILD_BUILD_VERSION_TIMESTAMP
-	KBUILD_BUILD_VERSION_TIMESTAMP="linux-tickless $PKG_VERSION ($(date -u -d "@$SOURCE_DATE_EPOCH" +%F))"
+	KBUILD_BUILD_VERSION_TIMESTAMP="$PKG_VERSION ($(date -u -d "@$SOURCE_DATE_EPOCH" +%F))"
 	export KBUILD_BUILD_USER=linux-tickless KBUILD_BUILD_HOST=linux-tickless KBUILD_BUILD_VERSION=1
 }
 
