@@ -52,7 +52,7 @@ else
 	not_ok "the job failed (exit status $rc)"
 	echo "$out" | tail -n 25 | diag
 fi
-for f in "series.d/$SERIES" configs/"$SERIES"-*.config; do
+for f in "$TOP/series.d/$SERIES" "$TOP"/configs/"$SERIES"-*.config; do
 	f=${f#"$TOP"/}
 	check "the bump reproduced the committed $f" diff -u "$TOP/$f" "$copy/$f"
 done
