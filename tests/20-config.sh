@@ -9,6 +9,9 @@ cd "$TOP"
 
 check "make prepare (unpack + patch stack)" make -s prepare
 check "configs/ in sync; landing check passes on every profile" scripts/update-configs --check
+# The rest tests the scripts' handling of bad input, the same for every
+# series: tests/run leaves it out (LIGHT=1) for a series other than the one under test.
+if [ "${LIGHT:-0}" = 1 ]; then finish; fi
 
 copy=$(repo_copy)
 work=$(mktemp -d)
