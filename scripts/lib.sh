@@ -109,8 +109,9 @@ load_profile() {
 
 # Quilt always runs with the project's settings, so that push and refresh
 # behave the same for every developer and in CI.
+# PATCHES_DIR: another copy of patches/ (scripts/bump refreshes a scratch copy).
 run_quilt() {
-	QUILT_PATCHES=$TOP/patches QUILT_SERIES=$PATCH_SERIES QUILT_PC=.pc \
+	QUILT_PATCHES=${PATCHES_DIR:-$TOP/patches} QUILT_SERIES=$PATCH_SERIES QUILT_PC=.pc \
 		quilt --quiltrc "$TOP/scripts/quiltrc" "$@"
 }
 
