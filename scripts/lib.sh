@@ -40,7 +40,7 @@ valid_names() {
 load_series() {
 	local pin=$TOP/series.d/$SERIES
 	[ -f "$pin" ] || die "unknown series '$SERIES': valid series are $(valid_names "$TOP/series.d")(SERIES=...)"
-	PATCH_SERIES=series META_NAME=tickless-amd64 STOCK_TICKS_NOHZ_FULL=no
+	META_NAME=tickless-amd64 STOCK_TICKS_NOHZ_FULL=no
 	# shellcheck source=/dev/null
 	. "$pin"
 	: "${VENDOR_VERSION:?$pin sets no VENDOR_VERSION}" "${VENDOR_ABI:?$pin sets no VENDOR_ABI}"
@@ -107,11 +107,30 @@ load_profile() {
 	OBJ_DIR=${OBJ_DIR:-$SERIES_DIR/obj-$PROFILE}
 }
 
+# The patches of SERIES, in order, from a series file ($1, default
+# patches/series): every patch line but those tagged "# only: <series...>"
+# that do not name SERIES.
+series_patches() {
+	awk -v s="$SERIES" '$1 !~ /^#/ && NF {
+		if (match($0, /#[ \t]*only:/) && index(" " substr($0, RSTART + RLENGTH) " ", " " s " ") == 0) next
+		print $1
+	}' "${1:-$TOP/patches/series}" | tr -d ' \t'
+}
+
 # Quilt always runs with the project's settings, so that push and refresh
-# behave the same for every developer and in CI.
+# behave the same for every developer and in CI. It runs in a source tree, on
+# that tree's .quilt-series: SERIES' lines of patches/series. Quilt records
+# its patches directory and series file in .pc at the first push and prefers
+# them to the environment, so they are set there too.
 # PATCHES_DIR: another copy of patches/ (scripts/bump refreshes a scratch copy).
 run_quilt() {
-	QUILT_PATCHES=${PATCHES_DIR:-$TOP/patches} QUILT_SERIES=$PATCH_SERIES QUILT_PC=.pc \
+	local patches=${PATCHES_DIR:-$TOP/patches}
+	series_patches "$patches/series" >.quilt-series
+	if [ -d .pc ]; then
+		echo "$patches" >.pc/.quilt_patches
+		echo "$PWD/.quilt-series" >.pc/.quilt_series
+	fi
+	QUILT_PATCHES=$patches QUILT_SERIES=$PWD/.quilt-series QUILT_PC=.pc \
 		quilt --quiltrc "$TOP/scripts/quiltrc" "$@"
 }
 

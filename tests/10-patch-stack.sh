@@ -11,8 +11,8 @@ load_series
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mapfile -t patches < <(awk '$1 !~ /^#/ && NF { print $1 }' "$TOP/patches/$PATCH_SERIES")
-[ "${#patches[@]}" -gt 0 ] || not_ok "patches/$PATCH_SERIES lists no patch"
+mapfile -t patches < <(series_patches)
+[ "${#patches[@]}" -gt 0 ] || not_ok "patches/series lists no patch for $SERIES"
 
 for p in "${patches[@]}"; do
 	f=$TOP/patches/$p
@@ -23,17 +23,17 @@ for p in "${patches[@]}"; do
 	grep -qE '^Last-Update: [0-9]{4}-[0-9]{2}-[0-9]{2}$' "$f" || missing+=(Last-Update)
 	if [ "${#missing[@]}" = 0 ]; then ok "DEP-3 headers: $p"; else not_ok "DEP-3 headers: $p lacks ${missing[*]}"; fi
 done
-# Every patch file belongs to some series (patches/series, patches/series-*).
+# Every patch file is listed in patches/series (for one series or all).
 orphans=$(cd "$TOP/patches" && find . -name '*.patch' | sed 's|^\./||' | sort |
-	comm -23 - <(cat series series-* 2>/dev/null | awk '$1 !~ /^#/ && NF { print $1 }' | sort -u))
-if [ -z "$orphans" ]; then ok "every patch file is in a series file"; else not_ok "in no series file: $orphans"; fi
+	comm -23 - <(awk '$1 !~ /^#/ && NF { print $1 }' series | sort -u))
+if [ -z "$orphans" ]; then ok "every patch file is in patches/series"; else not_ok "not in patches/series: $orphans"; fi
 
 # A fresh unpack, independent of build/, with a private copy of the patches so
 # that refresh cannot touch the repository.
 tar -xJf "$VENDOR_TARBALL" -C "$work" --strip-components=1 --one-top-level=src
 cp -r "$TOP/patches" "$work/patches"
-q() { (cd "$work/src" && QUILT_PATCHES=$work/patches QUILT_SERIES=$PATCH_SERIES QUILT_PC=.pc quilt --quiltrc "$TOP/scripts/quiltrc" "$@"); }
-check "quilt push -a --fuzz=0 of patches/$PATCH_SERIES onto vendor $VENDOR_VERSION" q push -a --fuzz=0
+q() { (cd "$work/src" && PATCHES_DIR=$work/patches run_quilt "$@"); }
+check "quilt push -a --fuzz=0 of the $SERIES stack onto vendor $VENDOR_VERSION" q push -a --fuzz=0
 
 refresh_all() {
 	q pop -a -q >/dev/null
@@ -89,7 +89,7 @@ file=$(sed -n 's|^--- a/||p' "$TOP/patches/$last" | head -n 1)
 if (BUILD_ROOT="$work/broken" "$copy/scripts/apply-patches") >/dev/null 2>&1; then
 	before=$(stat -c %Y "$src/$file")
 	sleep 1.1
-	sed -i "\|^$last\$|d" "$copy/patches/$PATCH_SERIES"
+	awk -v p="$last" '$1 != p' "$TOP/patches/series" >"$copy/patches/series"
 	if (BUILD_ROOT="$work/broken" "$copy/scripts/apply-patches") >/dev/null 2>&1 &&
 		cmp -s "$src/$file" "$work/src/.pc/$last/$file" &&
 		[ "$(stat -c %Y "$src/$file")" -gt "$before" ]; then

@@ -105,7 +105,7 @@ fi
 # A release that fails: one version behind again, the last patch broken.
 cp "$TOP/series.d/$SERIES" "$copy/series.d/$SERIES"
 sed -i -e "s/^VENDOR_VERSION=.*/VENDOR_VERSION=$older/" "$copy/series.d/$SERIES"
-mapfile -t patches < <(awk '$1 !~ /^#/ && NF { print $1 }' "$TOP/patches/$PATCH_SERIES")
+mapfile -t patches < <(series_patches)
 last=${patches[-1]}
 awk '/^@@ / { hunk = 1 } hunk && /^[ -]/ { print substr($0, 1, 1) "not in any vendor tree " NR; next } { print }' \
 	"$TOP/patches/$last" >"$copy/patches/$last"
