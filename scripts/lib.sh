@@ -114,7 +114,7 @@ series_patches() {
 	awk -v s="$SERIES" '$1 !~ /^#/ && NF {
 		if (match($0, /#[ \t]*only:/) && index(" " substr($0, RSTART + RLENGTH) " ", " " s " ") == 0) next
 		print $1
-	}' "${1:-$TOP/patches/series}" | tr -d ' \t'
+	}' "${1:-$TOP/patches/series}"
 }
 
 # Quilt always runs with the project's settings, so that push and refresh

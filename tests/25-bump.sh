@@ -9,8 +9,6 @@ set -euo pipefail
 . "$TOP/scripts/lib.sh"
 load_series
 
-# One hash over every file of a tree: "exactly as it was".
-tree_hash() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
 
 newest=$(newest_version "linux-source-$SERIES")
 copy=$(repo_copy)

@@ -13,7 +13,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 use_test_build
 
-tree_hash() { (cd "$1" && find . -path ./out -prune -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
 newest=$(newest_version "linux-source-$SERIES")
 if [ "$newest" != "$VENDOR_VERSION" ]; then
 	skip "the release job" "the archive has linux-source-$SERIES $newest, newer than the pinned $VENDOR_VERSION: run 'make bump SERIES=$SERIES'"

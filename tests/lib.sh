@@ -53,6 +53,10 @@ repo_copy() {
 	echo "$dest"
 }
 
+# One hash over every file of a tree but its out/ (what a build there leaves):
+# how tests check that something left a work tree "exactly as it was".
+tree_hash() { (cd "$1" && find . -path ./out -prune -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
+
 # The test-profile build that tests/30 makes and later tests use: the
 # pipeline's names (KREL, PKG_VERSION...) and OUT, where make deb puts the debs.
 use_test_build() {
