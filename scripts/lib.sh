@@ -57,8 +57,25 @@ load_series() {
 	SERIES_DIR=$BUILD_ROOT/$SERIES
 	SRC_DIR=$SERIES_DIR/src
 	VENDOR_TARBALL=/usr/src/linux-source-$SERIES.tar.xz
-	# scripts/bump points this at the configs of a version not installed yet.
-	VENDOR_CONFIG_DIR=${VENDOR_CONFIG_DIR:-/usr/src/linux-config-$SERIES}
+	# Debian's own config files of the pinned version, unmodified, as
+	# linux-config-<series> ships them (decompressed): committed by make bump,
+	# so a build needs only linux-source-<series>, which the archive keeps
+	# long after it drops that version's linux-config (README, "Series").
+	VENDOR_CONFIG_DIR=${VENDOR_CONFIG_DIR:-$TOP/configs/vendor/$SERIES}
+}
+
+# Debian's config files that the profiles build from (their BASE_CONFIG):
+# what make bump takes from linux-config-<series> into configs/vendor/.
+vendor_config_names() {
+	local def
+	for def in "$TOP"/kconfig-fragments/profiles/*; do
+		(
+			BASE_CONFIG=''
+			# shellcheck source=/dev/null
+			. "$def"
+			echo "$BASE_CONFIG"
+		)
+	done | sort -u
 }
 
 # Copies the repository's own files to $1: in a git checkout the tracked and
@@ -137,15 +154,23 @@ run_quilt() {
 # The kernel's own make, out of tree: the source stays clean and shared by all
 # profiles, each profile builds in its own object directory. gcc-12 is what
 # Debian builds its kernels with; ccache is used whenever it is installed.
+# Kconfig probes the host's tools and writes what it finds into .config
+# (CONFIG_PAHOLE_VERSION, CONFIG_RUSTC_VERSION, CONFIG_GCC_PLUGINS...), so the
+# kernel sees only packaged tools (KMAKE_PATH: the system directories, never
+# /usr/local or a user's ~/.cargo/bin), each declared in debian/control's
+# Build-Depends or, where its mere presence would change the config,
+# Build-Conflicts. Rust is not built (Debian's bookworm kernels have no Rust:
+# their configs say CONFIG_RUSTC_VERSION=0), so no Rust compiler is named.
+KMAKE_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 kmake() {
 	local objdir=$1
 	shift
 	local cc=gcc-12
-	if command -v ccache >/dev/null; then cc="ccache gcc-12"; fi
+	if PATH=$KMAKE_PATH command -v ccache >/dev/null; then cc="ccache gcc-12"; fi
 	# dpkg-buildpackage exports hardening CFLAGS/LDFLAGS for userspace; the
 	# kernel's own tools (objtool) would pick them up, so they are dropped.
-	env -u CFLAGS -u CPPFLAGS -u CXXFLAGS -u LDFLAGS \
-		make -C "$SRC_DIR" O="$objdir" CC="$cc" "$@"
+	env -u CFLAGS -u CPPFLAGS -u CXXFLAGS -u LDFLAGS PATH="$KMAKE_PATH" \
+		make -C "$SRC_DIR" O="$objdir" CC="$cc" PAHOLE=pahole RUSTC=false BINDGEN=false "$@"
 }
 
 # FRAGMENTS: the paths of kconfig-fragments/order, then of the profile's
@@ -174,6 +199,15 @@ load_build_identity() {
 	export KBUILD_BUILD_VERSION_TIMESTAMP
 	KBUILD_BUILD_VERSION_TIMESTAMP="$PKG_VERSION ($(date -u -d "@$SOURCE_DATE_EPOCH" +%F))"
 	export KBUILD_BUILD_USER=linux-tickless KBUILD_BUILD_HOST=linux-tickless KBUILD_BUILD_VERSION=1
+}
+
+# The Build-Depends of a debian/control ($1), one dependency per line, with
+# its version relation: what apt-get satisfy takes.
+build_depends() {
+	awk '/^#/ { next }
+		/^[^ \t]/ { in_bd = ($1 == "Build-Depends:"); sub(/^Build-Depends:/, "") }
+		/^$/ { exit }
+		in_bd { print }' "$1" | tr ',' '\n' | sed 's/^[ \t]*//; s/[ \t]*$//' | grep -v '^$'
 }
 
 # The build dependencies debian/control declares, checked with dpkg's own

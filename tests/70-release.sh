@@ -1,55 +1,60 @@
 #!/bin/bash
 # The release job end to end, in a copy of the repository pinned one vendor
-# version behind (the committed pin is the newest): scripts/rebuild-on-release
-# bumps to the newest, builds the test profile (sharing build/ with the main
-# tree, so only what the new changelog date touches is rebuilt), runs the
-# patch-stack tests of the bumped copy and publishes into a fresh apt
-# repository that apt can read. The bump must reproduce the committed pin,
-# configs and patches, with a <newest>+tickless1 changelog entry. Run again, the
-# job does nothing. A release whose patch does not apply fails, naming the
-# patch and its hunks, and leaves the published repository, the work tree and
-# the installed vendor packages as they were.
+# version behind the committed pin: scripts/rebuild-on-release (VERSION= the
+# committed pin, so the test means the same whatever Debian uploads next)
+# bumps to it, builds the test profile (sharing build/ with the main tree, so
+# only what the new changelog date touches is rebuilt), runs the patch-stack
+# tests of the bumped copy and publishes into a fresh apt repository that apt
+# can read. The bump must reproduce the committed pin, Debian's configs,
+# configs and patches, with a <pin>+tickless1 changelog entry. Run again, the
+# job does nothing. A release whose publish step fails, and one whose patch
+# does not apply, fail and leave the published repository, the work tree and
+# the installed vendor source as they were, so the next run tries again.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 use_test_build
 
-newest=$(newest_version "linux-source-$SERIES")
-if [ "$newest" != "$VENDOR_VERSION" ]; then
-	skip "the release job" "the archive has linux-source-$SERIES $newest, newer than the pinned $VENDOR_VERSION: run 'make bump SERIES=$SERIES'"
-	finish
-fi
+target=$VENDOR_VERSION
 older=$(archive_versions "linux-source-$SERIES" | while read -r v; do
-	if dpkg --compare-versions "$v" lt "$newest"; then echo "$v"; fi
+	if dpkg --compare-versions "$v" lt "$target"; then echo "$v"; fi
 done | sort -V | tail -n 1)
 if [ -z "$older" ]; then
-	skip "the release job" "the archive has only one linux-source-$SERIES version"
+	skip "the release job" "the archive has no linux-source-$SERIES older than the pinned $target"
+	finish
+fi
+# The bump takes Debian's configs from linux-config-<series> of the version it
+# moves to; the archive drops those some time after the next upload.
+if ! archive_versions "linux-config-$SERIES" | grep -qxF "$target"; then
+	skip "the release job" "linux-config-$SERIES $target (Debian's configs of the pin) is no longer in the archive, so a bump to the pin cannot be reproduced: 'make bump SERIES=$SERIES' moves the pin"
 	finish
 fi
 
 work=$(mktemp -d)
 copy=$(repo_copy)
 trap 'rm -rf "$work" "$copy"' EXIT
-# The copy as it was one vendor release ago (its configs and changelog were
-# that release's; a stale line stands in for the vendor's config changes).
+# The copy as it was one vendor release ago. Debian's configs of that release
+# may be gone from the archive (they are kept only for a while), and nothing
+# here needs them: stale lines stand in for what the vendor and the resolved
+# configs looked like then, and the bump must replace them.
 sed -i -e "s/^VENDOR_VERSION=.*/VENDOR_VERSION=$older/" -e "s/^VENDOR_ABI=.*/VENDOR_ABI=old/" "$copy/series.d/$SERIES"
 sed -i "1s/(.*)/($older+tickless1)/" "$copy/${CHANGELOG#"$TOP"/}"
 echo "CONFIG_STALE_FROM_THE_OLD_VENDOR=y" >>"$copy/configs/$SERIES-test.config"
+for f in "$copy/configs/vendor/$SERIES"/*; do echo "CONFIG_STALE_FROM_THE_OLD_VENDOR=y" >>"$f"; done
 git -C "$copy" init -q
-
 job() {
 	# SOURCE_DATE_EPOCH (exported by use_test_build) is the main tree's, so the
 	# bumped copy, being the same release, rebuilds nothing but the packages.
 	# Its make check runs only the shellcheck test (TESTS=00): the bumped
 	# stack was applied at fuzz 0 by the bump and is compared below.
 	(cd "$copy" && env BUILD_ROOT="$TOP/build" REPO_DIR="$work/repo" SERIES_LIST="$SERIES" PROFILE=test TESTS=00 OTHER_SERIES_TESTS= \
-		APT_UPDATE=0 COMMIT=0 bash scripts/rebuild-on-release)
+		APT_UPDATE=0 COMMIT=0 VERSION="$target" "$@" bash scripts/rebuild-on-release)
 }
 t0=$(date +%s)
 rc=0
 out=$(job 2>&1) || rc=$?
 echo "# first run took $(($(date +%s) - t0)) s"
-if [ "$rc" = 0 ] && echo "$out" | grep -q "series $SERIES: vendor $older -> $newest"; then
-	ok "the job saw $older -> $newest, bumped, built, tested and published"
+if [ "$rc" = 0 ] && echo "$out" | grep -q "series $SERIES: vendor $older -> $target"; then
+	ok "the job saw $older -> $target, bumped, built, tested and published"
 else
 	not_ok "the job failed (exit status $rc)"
 	echo "$out" | tail -n 25 | diag
@@ -58,11 +63,13 @@ for f in "$TOP/series.d/$SERIES" "$TOP"/configs/"$SERIES"-*.config; do
 	f=${f#"$TOP"/}
 	check "the bump reproduced the committed $f" diff -u "$TOP/$f" "$copy/$f"
 done
+check "the bump wrote Debian's configs of $target as committed in configs/vendor/$SERIES" \
+	diff -ru "$TOP/configs/vendor/$SERIES" "$copy/configs/vendor/$SERIES"
 check "the bump left every patch as committed (it applies at fuzz 0)" diff -ru "$TOP/patches" "$copy/patches"
 top=$(dpkg-parsechangelog -l "$copy/${CHANGELOG#"$TOP"/}" -SVersion)
 changes=$(dpkg-parsechangelog -l "$copy/${CHANGELOG#"$TOP"/}" -SChanges)
-if [ "$top" = "$newest+tickless1" ] && echo "$changes" | grep -q "Rebuild on Debian's linux-source-$SERIES $newest"; then
-	ok "the changelog's new entry is $newest+tickless1, naming the vendor version"
+if [ "$top" = "$target+tickless1" ] && echo "$changes" | grep -q "Rebuild on Debian's linux-source-$SERIES $target"; then
+	ok "the changelog's new entry is $target+tickless1, naming the vendor version"
 else
 	not_ok "changelog entry: $top"
 	echo "$changes" | diag
@@ -76,12 +83,12 @@ apt_opts=(-o Dir::Etc::SourceList="$aptdir/sources.list" -o Dir::Etc::SourcePart
 	-o Dir::State::Lists="$aptdir/lists" -o Dir::Cache="$aptdir/cache" -o Dir::State::Status=/dev/null)
 apt-get "${apt_opts[@]}" -qq update >/dev/null 2>&1 || true
 candidate=$(apt-cache "${apt_opts[@]}" policy "linux-image-$META_NAME" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-if [ "$candidate" = "$newest+tickless1" ]; then ok "apt sees linux-image-$META_NAME $candidate in the published repository"; else
+if [ "$candidate" = "$target+tickless1" ]; then ok "apt sees linux-image-$META_NAME $candidate in the published repository"; else
 	not_ok "apt's candidate for linux-image-$META_NAME in the repository: '${candidate:-none}'"
 fi
 depends=$(apt-cache "${apt_opts[@]}" show "linux-image-$META_NAME" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
 case "$depends" in
-*"linux-image-$KREL (= $newest+tickless1)"*) ok "... which depends on linux-image-$KREL" ;;
+*"linux-image-$KREL (= $target+tickless1)"*) ok "... which depends on linux-image-$KREL" ;;
 *) not_ok "linux-image-$META_NAME Depends: $depends" ;;
 esac
 
@@ -101,19 +108,41 @@ else
 	not_ok "the second run changed something"
 fi
 
-# A release that fails: one version behind again, the last patch broken.
+installed() { dpkg-query -W -f="\${Version}" "linux-source-$SERIES"; }
+vendor_before=$(installed)
+
+# A release whose publish step fails (here: a signing key gpg does not have),
+# after its bump, build and tests passed: one version behind again.
 cp "$TOP/series.d/$SERIES" "$copy/series.d/$SERIES"
 sed -i -e "s/^VENDOR_VERSION=.*/VENDOR_VERSION=$older/" "$copy/series.d/$SERIES"
+before=$(tree_hash "$copy")
+rc=0
+out=$(job SIGN_KEY=nobody-has-this-key@example.org GNUPGHOME="$work/empty-gnupg" 2>&1) || rc=$?
+if [ "$rc" != 0 ] && echo "$out" | grep -q "SIGN_KEY=nobody-has-this-key@example.org is not a secret key" &&
+	echo "$out" | grep -q "series $SERIES failed; its bump is undone"; then
+	ok "a release whose publish step fails fails, naming the cause, and undoes its bump"
+else
+	not_ok "the release whose publish failed: exit status $rc"
+	echo "$out" | tail -n 10 | diag
+fi
+if [ "$(tree_hash "$copy")" = "$before" ] && grep -qx "VENDOR_VERSION=$older" "$copy/series.d/$SERIES"; then
+	ok "... the work tree is as it was, still pinned to $older, so the next run tries that release again"
+else
+	not_ok "the failed publish left the bump in the work tree"
+	git -C "$copy" status --short | head -n 10 | diag
+fi
+if [ "$(installed)" = "$vendor_before" ]; then ok "... the vendor source is as it was ($vendor_before)"; else not_ok "the failed publish changed the vendor source: $(installed)"; fi
+if [ "$(readlink -f "$work/repo")" = "$published" ]; then ok "... and the previous build stays published"; else not_ok "the failed publish replaced the published repository"; fi
+
+# A release that fails: one version behind again, the last patch broken.
 mapfile -t patches < <(series_patches)
 last=${patches[-1]}
 awk '/^@@ / { hunk = 1 } hunk && /^[ -]/ { print substr($0, 1, 1) "not in any vendor tree " NR; next } { print }' \
 	"$TOP/patches/$last" >"$copy/patches/$last"
 before=$(tree_hash "$copy")
-installed() { dpkg-query -W -f='${Version}\n' "linux-source-$SERIES" "linux-config-$SERIES" | paste -sd' '; }
-vendor_before=$(installed)
 rc=0
 out=$(job 2>&1) || rc=$?
-if [ "$rc" != 0 ] && echo "$out" | grep -q "^error: patch $last does not apply to vendor $newest"; then
+if [ "$rc" != 0 ] && echo "$out" | grep -q "^error: patch $last does not apply to vendor $target"; then
 	ok "a release whose patch does not apply fails, the bump naming the patch"
 else
 	not_ok "the failing release: exit status $rc"
