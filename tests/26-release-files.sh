@@ -7,6 +7,9 @@
 # repository published when it refuses its input, and names the problem.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=../scripts/lib.sh
+. "$TOP/scripts/lib.sh"
+load_series
 cd "$TOP"
 
 units=$(mktemp -d)
@@ -21,6 +24,10 @@ else
 	not_ok "the service does not run scripts/rebuild-on-release"
 fi
 
+for setting in PrivateTmp=yes ProtectHome=yes NoNewPrivileges=yes UMask=0022; do
+	if grep -qx "$setting" scripts/systemd/linux-tickless-rebuild.service; then ok "the service sets $setting"; else not_ok "the service lacks $setting"; fi
+done
+
 wf=.github/workflows/rebuild-on-release.yml
 check "$wf is a scheduled workflow that runs make deps and scripts/rebuild-on-release" /usr/bin/python3 -c '
 import sys, yaml
@@ -30,6 +37,26 @@ assert on["schedule"][0]["cron"], "no schedule"
 steps = [s.get("run", "") for job in w["jobs"].values() for s in job["steps"]]
 assert any("make deps" in r for r in steps), "no make deps step"
 assert any("scripts/rebuild-on-release" in r for r in steps), "no release job step"
+' "$wf"
+check "$wf: build, sign and push are separate jobs; only push can write, only sign sees a secret; actions pinned by commit" /usr/bin/python3 -c '
+import re, sys, yaml
+w = yaml.safe_load(open(sys.argv[1]))
+jobs = w["jobs"]
+assert w.get("permissions") == {}, "the workflow default permissions are not empty"
+assert set(jobs) >= {"build", "sign", "push"}, "jobs: %s" % sorted(jobs)
+for name, job in jobs.items():
+    text = yaml.safe_dump(job)
+    writes = job.get("permissions", {}).get("contents") == "write"
+    assert writes == (name == "push"), "%s: contents: write is for the push job only" % name
+    assert ("secrets." in text) == (name == "sign"), "%s: secrets are for the sign job only" % name
+    privileged = "--privileged" in str(job.get("container", {}).get("options", ""))
+    assert privileged == (name == "build"), "%s: only the build job runs privileged" % name
+    for step in job["steps"]:
+        uses = step.get("uses")
+        if uses:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", uses), "%s: %s is not pinned by commit" % (name, uses)
+            if uses.startswith("actions/checkout@") and name != "push":
+                assert step.get("with", {}).get("persist-credentials") is False, "%s: checkout keeps its token" % name
 ' "$wf"
 
 # publish-repo, with a throw-away package and a throw-away key.
@@ -42,11 +69,41 @@ dpkg-deb -b "$work/pkg" "$work/test.deb" >/dev/null
 export GNUPGHOME=$work/gnupg
 mkdir -m 0700 "$GNUPGHOME"
 gpg --batch --quiet --passphrase '' --quick-gen-key "linux-tickless test <test@example.org>" ed25519 sign never 2>/dev/null
+gpg --batch --quiet --passphrase '' --quick-gen-key "somebody else <other@example.org>" ed25519 sign never 2>/dev/null
+fpr=$(gpg --batch --with-colons --list-secret-keys test@example.org | awk -F: '$1 == "fpr" { print $10; exit }')
 check "publish-repo with SIGN_KEY: a signed repository" \
 	env REPO_DIR="$work/repo" SIGN_KEY=test@example.org scripts/publish-repo "$work/test.deb"
 gpg --batch --quiet --export test@example.org >"$work/key.gpg"
 check "gpgv verifies its InRelease with the exported key" \
 	gpgv --keyring "$work/key.gpg" "$work/repo/dists/bookworm/InRelease"
+exported=$(gpg --batch --with-colons --show-keys "$work/repo/linux-tickless.asc" 2>/dev/null | awk -F: '$1 == "pub" { n++ } $1 == "fpr" && !seen++ { f = $10 } END { print n + 0, f }')
+if [ "$exported" = "1 $fpr" ]; then ok "linux-tickless.asc holds the signing key alone"; else not_ok "linux-tickless.asc holds: $exported (want 1 $fpr)"; fi
+expect_fail "a SIGN_KEY that matches two secret keys is refused, naming both" \
+	"SIGN_KEY=example.org matches 2 secret keys .*: set SIGN_KEY to the full fingerprint" \
+	env REPO_DIR="$work/repo" SIGN_KEY=example.org scripts/publish-repo "$work/test.deb"
+until=$(sed -n 's/^Valid-Until: //p' "$work/repo/dists/bookworm/Release")
+days=$((($(date -d "${until:-now}" +%s) - $(date +%s) + 3600) / 86400))
+if [ "$days" = 7 ]; then ok "the signed Release is valid until 7 days ahead ($until)"; else not_ok "Valid-Until: '${until}' ($days days)"; fi
+target=$(readlink "$work/repo")
+case "$target" in
+/*) not_ok "the repository symlink is absolute: $target" ;;
+*) ok "the repository symlink is relative ($target)" ;;
+esac
+# Served from another mount point, as a container sees it.
+mkdir "$work/elsewhere"
+cp -a "$work/repo" "$work/repo.d" "$work/elsewhere/"
+check "... so the tree still verifies when mounted elsewhere" \
+	gpgv --keyring "$work/key.gpg" "$work/elsewhere/repo/dists/bookworm/InRelease"
+sleep 1
+check "publish-repo --refresh re-signs what is published" \
+	env REPO_DIR="$work/repo" SIGN_KEY="$fpr" VALID_DAYS=9 scripts/publish-repo --refresh
+if grep -q '^Package: linux-tickless-publish-test' "$work/repo/dists/bookworm/main/binary-amd64/Packages" &&
+	gpgv --keyring "$work/key.gpg" "$work/repo/dists/bookworm/InRelease" 2>/dev/null &&
+	[ "$(sed -n 's/^Valid-Until: //p' "$work/repo/dists/bookworm/Release")" != "$until" ]; then
+	ok "... keeping its packages, with a new Valid-Until"
+else
+	not_ok "the refreshed repository lost packages, its signature or a new Valid-Until"
+fi
 if grep -q '^Package: linux-tickless-publish-test' "$work/repo/dists/bookworm/main/binary-amd64/Packages"; then
 	ok "the package is in the repository's Packages"
 else
@@ -61,4 +118,28 @@ expect_fail "an unknown signing key is refused, named" "SIGN_KEY=nobody@example.
 if [ "$(readlink -f "$work/repo")" = "$published" ]; then ok "after both refusals the previous repository is still published"; else
 	not_ok "a refused publish replaced the repository"
 fi
+# With nothing to rebuild, the release job re-signs a Release that expires
+# within half of VALID_DAYS, and leaves a fresher one alone.
+published=$(readlink "$work/repo")
+job_idle() { env APT_UPDATE=0 SERIES_LIST="$SERIES" VERSION="$VENDOR_VERSION" REPO_DIR="$work/repo" SIGN_KEY="$fpr" "$@" scripts/rebuild-on-release; }
+if out=$(job_idle VALID_DAYS=9 2>&1) && echo "$out" | grep -q 'nothing to rebuild' && [ "$(readlink "$work/repo")" = "$published" ]; then
+	ok "with nothing to rebuild the job leaves a Release valid for 9 more days alone"
+else
+	not_ok "the idle job with a fresh Release"
+	echo "$out" | tail -n 5 | diag
+fi
+if out=$(job_idle VALID_DAYS=30 2>&1) && echo "$out" | grep -q 're-signing it' && [ "$(readlink "$work/repo")" != "$published" ] &&
+	gpgv --keyring "$work/key.gpg" "$work/repo/dists/bookworm/InRelease" 2>/dev/null; then
+	ok "... and re-signs one that expires within half of VALID_DAYS (9 of 30 days left)"
+else
+	not_ok "the idle job did not re-sign an expiring Release"
+	echo "$out" | tail -n 5 | diag
+fi
+
+# The release job runs a checkout's code as root: one others can write is refused.
+copy=$(repo_copy)
+chmod o+w "$copy/scripts"
+expect_fail "the release job refuses a checkout others can write" "is owned by uid 0 or writable by others.*chown -R root:root" \
+	env APT_UPDATE=0 bash "$copy/scripts/rebuild-on-release"
+rm -rf "$copy"
 finish

@@ -1,0 +1,84 @@
+#!/bin/bash
+# No undeclared host dependency can change a config: in a Debian 12 root that
+# holds build-essential, dpkg-dev and exactly the Build-Depends of
+# debian/control (mmdebstrap, cached in build/cache/ like the VM's root),
+# dpkg-checkbuilddeps is satisfied and every series' committed configs resolve
+# unchanged. A pahole and a rustc planted in /usr/local/bin of that root must
+# not reach the config either. The contrast, so that the check can fail: with
+# the declared dwarves removed, the resolved config changes (PAHOLE_VERSION).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=../scripts/lib.sh
+. "$TOP/scripts/lib.sh"
+load_series
+cd "$TOP"
+
+if [ "$(id -u)" != 0 ]; then
+	skip "the build-dependency root" "building a root with mmdebstrap and chroot needs root"
+	finish
+fi
+mapfile -t deps < <(build_depends debian/control)
+pkgs=(build-essential dpkg-dev)
+for d in "${deps[@]}"; do
+	# "name (= version)" -> "name=version", as apt takes it; debhelper-compat
+	# is a virtual package that debhelper provides.
+	name=${d%% *}
+	case "$d" in
+	debhelper-compat*) pkgs+=(debhelper) ;;
+	*"(= "*) v=${d#*(= }; pkgs+=("$name=${v%)}") ;;
+	*) pkgs+=("$name") ;;
+	esac
+done
+if ! tarball=$(scripts/make-rootfs build-deps "${pkgs[@]}" 2>"$TOP/build/build-deps-root.log"); then
+	not_ok "mmdebstrap of the build-dependency root failed"
+	tail -n 10 "$TOP/build/build-deps-root.log" | diag
+	finish
+fi
+ok "a root with build-essential, dpkg-dev and the ${#deps[@]} Build-Depends (${tarball#"$TOP"/})"
+
+# Every series' tree unpacked and patched on the host (tar and quilt change no
+# config); the configs are resolved inside the root.
+series=$(valid_names series.d)
+for s in $series; do
+	check "make prepare SERIES=$s" make -s prepare SERIES="$s"
+done
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+tar -xf "$tarball" -C "$root"
+mkdir -p "$root/repo" "$root/build"
+# in_root CMD...: CMD in the root, with the repository and build/ bind-mounted
+# in a private mount namespace (gone when it exits; /dev and /proc too, for
+# bash's process substitution) and a clean environment.
+in_root() {
+	# shellcheck disable=SC2016 # expanded by the inner shell, from its arguments
+	unshare --mount --propagation private bash -c '
+		mount --bind "$1" "$2/repo" && mount --bind "$3" "$2/build" &&
+		mount --bind /dev "$2/dev" && mount -t proc proc "$2/proc" && shift 3 &&
+		exec chroot "$0" env -i HOME=/root PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			BUILD_ROOT=/build LC_ALL=C.UTF-8 bash -c "cd /repo && $*"' "$root" "$TOP" "$root" "$TOP/build" "$@"
+}
+check "dpkg-checkbuilddeps: the root satisfies debian/control's Build-Depends and Build-Conflicts" in_root dpkg-checkbuilddeps
+for s in $series; do
+	check "series $s: the committed configs resolve unchanged in the root" in_root "SERIES=$s scripts/update-configs --check"
+done
+
+# Tools found on a PATH must not matter: the kernel's make sees only packaged ones.
+mkdir -p "$root/usr/local/bin"
+printf '#!/bin/sh\necho v1.99\n' >"$root/usr/local/bin/pahole"
+printf '#!/bin/sh\necho "rustc 1.99.0 (00000000 2099-01-01)"\n' >"$root/usr/local/bin/rustc"
+chmod +x "$root/usr/local/bin/pahole" "$root/usr/local/bin/rustc"
+# One profile is enough here: the probes are the same for every profile.
+resolve_test_profile="SERIES=$SERIES PROFILE=test scripts/resolve-config /tmp/test.config >/dev/null && diff -u configs/$SERIES-test.config /tmp/test.config"
+check "a pahole and a rustc in /usr/local/bin change no config ($SERIES, test profile)" in_root "$resolve_test_profile"
+rm "$root/usr/local/bin/pahole" "$root/usr/local/bin/rustc"
+
+# The contrast: without a declared dependency the check fails. pahole is
+# dwarves' dependency in bookworm, the package that holds the binary.
+if chroot "$root" dpkg --remove --force-depends dwarves pahole >/dev/null 2>&1 && [ ! -e "$root/usr/bin/pahole" ]; then
+	expect_fail "without dwarves, dpkg-checkbuilddeps names it" "Unmet build dependencies: .*dwarves" in_root dpkg-checkbuilddeps
+	expect_fail "... and the resolved config changes (CONFIG_PAHOLE_VERSION)" "^[-+]CONFIG_PAHOLE_VERSION=" in_root "$resolve_test_profile"
+else
+	not_ok "could not remove dwarves and pahole from the root for the contrast"
+fi
+finish
