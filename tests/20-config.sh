@@ -54,6 +54,11 @@ sed -i 's/^Build-Depends: debhelper-compat (= 13),$/&\n               tickless-n
 expect_fail "a missing build dependency is named, with the fix" \
 	"missing build dependencies: tickless-no-such-package: run 'sudo make deps'" \
 	env BUILD_ROOT="$TOP/build" "$copy/scripts/build-debs"
+mv "$copy/configs/vendor/$SERIES/config.amd64_none_amd64" "$work/vendor-config"
+expect_fail "a missing Debian config of the pin is named, with the fix" \
+	"configs/vendor/$SERIES/config.amd64_none_amd64 is missing .*restore it with git" \
+	"$copy/scripts/check-vendor"
+mv "$work/vendor-config" "$copy/configs/vendor/$SERIES/config.amd64_none_amd64"
 sed -i 's/^VENDOR_VERSION=.*/VENDOR_VERSION=6.1.0-0/' "$copy/series.d/$SERIES"
 expect_fail "another installed vendor version is refused, naming both and the fix" \
 	"linux-source-$SERIES [^ ]+ is installed but series.d/$SERIES pins 6.1.0-0: run 'apt-get install linux-source-$SERIES=6.1.0-0'" \
