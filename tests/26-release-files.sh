@@ -73,8 +73,9 @@ gpg --batch --quiet --passphrase '' --quick-gen-key "somebody else <other@exampl
 fpr=$(gpg --batch --with-colons --list-secret-keys test@example.org | awk -F: '$1 == "fpr" { print $10; exit }')
 check "publish-repo with SIGN_KEY: a signed repository" \
 	env REPO_DIR="$work/repo" SIGN_KEY=test@example.org scripts/publish-repo "$work/test.deb"
-gpg --batch --quiet --export test@example.org >"$work/key.gpg"
-check "gpgv verifies its InRelease with the exported key" \
+# What a user verifies with: the published linux-tickless.asc, not this keyring.
+gpg --batch --quiet --dearmor <"$work/repo/linux-tickless.asc" >"$work/key.gpg"
+check "gpgv verifies its InRelease with the published linux-tickless.asc" \
 	gpgv --keyring "$work/key.gpg" "$work/repo/dists/bookworm/InRelease"
 exported=$(gpg --batch --with-colons --show-keys "$work/repo/linux-tickless.asc" 2>/dev/null | awk -F: '$1 == "pub" { n++ } $1 == "fpr" && !seen++ { f = $10 } END { print n + 0, f }')
 if [ "$exported" = "1 $fpr" ]; then ok "linux-tickless.asc holds the signing key alone"; else not_ok "linux-tickless.asc holds: $exported (want 1 $fpr)"; fi
