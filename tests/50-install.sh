@@ -15,9 +15,21 @@ fi
 
 tarball=$("$TOP/scripts/make-vm-image" --rootfs)
 root=$(mktemp -d)
+# The root has the host's /dev bind-mounted: it is deleted only once nothing
+# is mounted under it, and never across a file system boundary.
 cleanup() {
-	for m in dev/pts dev proc sys; do umount "$root/$m" 2>/dev/null || true; done
-	rm -rf "$root"
+	local m busy=''
+	for m in dev/pts dev proc sys; do
+		if mountpoint -q "$root/$m"; then umount "$root/$m" || umount -l "$root/$m" || true; fi
+	done
+	for m in dev/pts dev proc sys; do
+		if mountpoint -q "$root/$m"; then busy+=" $root/$m"; fi
+	done
+	if [ -n "$busy" ]; then
+		echo "# still mounted:$busy; $root is left in place (unmount it, then remove it)"
+		return 0
+	fi
+	rm -rf --one-file-system "$root"
 }
 trap cleanup EXIT
 tar -xf "$tarball" -C "$root"
