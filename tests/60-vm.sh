@@ -54,14 +54,17 @@ set +e
 status=$?
 set -e
 echo "# VM run: $(($(date +%s) - t0)) s, qemu exit status $status"
-tr -d '\r' <"$run/console.log" | sed -n 's/^TICKLESS-TAP //p'
-if tr -d '\r' <"$run/console.log" | grep -q '^TICKLESS-DONE'; then
+# The log is read whole first: grep -q on a pipe would stop tr with SIGPIPE,
+# and with pipefail a match would read as no match.
+console=$(tr -d '\r' <"$run/console.log")
+sed -n 's/^TICKLESS-TAP //p' <<<"$console"
+if grep -q '^TICKLESS-DONE' <<<"$console"; then
 	ok "the VM ran all its boots and powered off"
 else
 	not_ok "the VM did not finish (status $status: timeout, panic or hang): see ${run#"$TOP"/}/console.log"
-	tr -d '\r' <"$run/console.log" | tail -n 15 | diag
+	tail -n 15 <<<"$console" | diag
 fi
-if tr -d '\r' <"$run/console.log" | grep -q '^TICKLESS-TAP not ok'; then FAILED=1; fi
+if grep -q '^TICKLESS-TAP not ok' <<<"$console"; then FAILED=1; fi
 # msr-bench's JSON from the VM, for `make bench` (scripts/plot-bench).
 debugfs -R "dump /msr-bench.json $run/msr-bench.json" "$run/payload.img" >/dev/null 2>&1 || rm -f "$run/msr-bench.json"
 finish
