@@ -37,7 +37,7 @@ cp "$work/good" "$frag"
 printf '# a symbol no Kconfig defines\n# CONFIG_TICKLESS_NO_SUCH_SYMBOL is not set\n' >>"$frag"
 line=$(wc -l <"$frag")
 out=$(BUILD_ROOT="$TOP/build" PROFILE=test "$copy/scripts/resolve-config" "$work/out.config" 2>&1) || true
-if echo "$out" | grep -q "warning: kconfig-fragments/tickless.config:$line: CONFIG_TICKLESS_NO_SUCH_SYMBOL is not defined"; then
+if grep -q "warning: kconfig-fragments/tickless.config:$line: CONFIG_TICKLESS_NO_SUCH_SYMBOL is not defined" <<<"$out"; then
 	ok "an unknown symbol is warned about with file:line"
 else
 	not_ok "no file:line warning for an unknown symbol"

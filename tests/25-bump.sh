@@ -15,7 +15,7 @@ load_series
 copy=$(repo_copy)
 trap 'rm -rf "$copy"' EXIT
 before=$(tree_hash "$copy")
-if out=$(VERSION=$VENDOR_VERSION bash "$copy/scripts/bump" 2>&1) && echo "$out" | grep -qx "series $SERIES already pins vendor $VENDOR_VERSION: nothing to bump"; then
+if out=$(VERSION=$VENDOR_VERSION bash "$copy/scripts/bump" 2>&1) && grep -qx "series $SERIES already pins vendor $VENDOR_VERSION: nothing to bump" <<<"$out"; then
 	ok "make bump VERSION=<the pin> ($VENDOR_VERSION) says there is nothing to bump and exits 0"
 else
 	not_ok "make bump VERSION=$VENDOR_VERSION"
@@ -26,7 +26,7 @@ if [ "$(tree_hash "$copy")" = "$before" ]; then ok "... and changes no file"; el
 newest=$(newest_version "linux-source-$SERIES")
 if [ "$newest" != "$VENDOR_VERSION" ]; then
 	skip "make bump at the newest version" "the archive has linux-source-$SERIES $newest, newer than the pinned $VENDOR_VERSION: 'make bump SERIES=$SERIES' moves the pin"
-elif out=$(bash "$copy/scripts/bump" 2>&1) && echo "$out" | grep -q "already pins vendor $VENDOR_VERSION, the newest"; then
+elif out=$(bash "$copy/scripts/bump" 2>&1) && grep -q "already pins vendor $VENDOR_VERSION, the newest" <<<"$out"; then
 	ok "make bump with the newest version pinned says so and exits 0"
 else
 	not_ok "make bump at the newest version"
@@ -44,7 +44,7 @@ expect_fail "make deps with a pin gone from the archive names it and the fix" \
 	"^error: linux-source-$SERIES $gone is no longer in Debian's archive: 'make bump SERIES=$SERIES' moves the pin$" \
 	env APT_UPDATE=0 "$copy/scripts/install-deps"
 if out=$(APT_UPDATE=0 "$copy/scripts/install-deps" 2>&1); then :; fi
-if echo "$out" | grep -q '==> .*deps: .*linux-source-.*Build-Depends'; then
+if grep -q '==> .*deps: .*linux-source-.*Build-Depends' <<<"$out"; then
 	ok "... after installing the rest (the other series' pins, the build dependencies, the test tools)"
 else
 	not_ok "make deps stopped before installing the rest"

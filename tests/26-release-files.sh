@@ -92,9 +92,10 @@ case "$target" in
 esac
 # Served from another mount point, as a container sees it.
 mkdir "$work/elsewhere"
-cp -a "$work/repo" "$work/repo.d" "$work/elsewhere/"
-check "... so the tree still verifies when mounted elsewhere" \
+mv "$work/repo" "$work/repo.d" "$work/elsewhere/"
+check "... so the tree still verifies when moved elsewhere" \
 	gpgv --keyring "$work/key.gpg" "$work/elsewhere/repo/dists/bookworm/InRelease"
+mv "$work/elsewhere/repo" "$work/elsewhere/repo.d" "$work/"
 sleep 1
 check "publish-repo --refresh re-signs what is published" \
 	env REPO_DIR="$work/repo" SIGN_KEY="$fpr" VALID_DAYS=9 scripts/publish-repo --refresh
@@ -123,13 +124,13 @@ fi
 # within half of VALID_DAYS, and leaves a fresher one alone.
 published=$(readlink "$work/repo")
 job_idle() { env APT_UPDATE=0 SERIES_LIST="$SERIES" VERSION="$VENDOR_VERSION" REPO_DIR="$work/repo" SIGN_KEY="$fpr" "$@" scripts/rebuild-on-release; }
-if out=$(job_idle VALID_DAYS=9 2>&1) && echo "$out" | grep -q 'nothing to rebuild' && [ "$(readlink "$work/repo")" = "$published" ]; then
+if out=$(job_idle VALID_DAYS=9 2>&1) && grep -q 'nothing to rebuild' <<<"$out" && [ "$(readlink "$work/repo")" = "$published" ]; then
 	ok "with nothing to rebuild the job leaves a Release valid for 9 more days alone"
 else
 	not_ok "the idle job with a fresh Release"
 	echo "$out" | tail -n 5 | diag
 fi
-if out=$(job_idle VALID_DAYS=30 2>&1) && echo "$out" | grep -q 're-signing it' && [ "$(readlink "$work/repo")" != "$published" ] &&
+if out=$(job_idle VALID_DAYS=30 2>&1) && grep -q 're-signing it' <<<"$out" && [ "$(readlink "$work/repo")" != "$published" ] &&
 	gpgv --keyring "$work/key.gpg" "$work/repo/dists/bookworm/InRelease" 2>/dev/null; then
 	ok "... and re-signs one that expires within half of VALID_DAYS (9 of 30 days left)"
 else

@@ -101,13 +101,13 @@ fi
 tools=$(dpkg-deb -c "$(deb_path linux-tickless-tools)" 2>/dev/null || true)
 for f in usr/bin/tickcheck usr/share/man/man8/tickcheck.8.gz usr/sbin/tickless-boot usr/share/man/man8/tickless-boot.8.gz \
 	usr/sbin/rdmsr-batch usr/share/man/man8/rdmsr-batch.8.gz usr/sbin/msr-bench usr/share/man/man8/msr-bench.8.gz; do
-	if echo "$tools" | grep -q " \./$f\$"; then ok "linux-tickless-tools ships /$f"; else not_ok "linux-tickless-tools lacks /$f"; fi
+	if grep -q " \./$f\$" <<<"$tools"; then ok "linux-tickless-tools ships /$f"; else not_ok "linux-tickless-tools lacks /$f"; fi
 done
 # linux-tickless-dev: Krun's header and the uapi header, beside linux-libc-dev's files, never over them.
 dev=$(dpkg-deb -c "$(deb_path linux-tickless-dev)" 2>/dev/null || true)
 for f in usr/include/x86_64-linux-gnu/sys/krun-syscall.h usr/include/x86_64-linux-gnu/asm/msr_batch.h \
 	usr/include/msrbatch.h usr/lib/x86_64-linux-gnu/libmsrbatch.a; do
-	if echo "$dev" | grep -q " \./$f\$"; then ok "linux-tickless-dev ships /$f"; else not_ok "linux-tickless-dev lacks /$f"; fi
+	if grep -q " \./$f\$" <<<"$dev"; then ok "linux-tickless-dev ships /$f"; else not_ok "linux-tickless-dev lacks /$f"; fi
 done
 clash=$(echo "$dev" | awk '$NF !~ /\/$/ { sub("^\\./", "/", $NF); print $NF }' | while read -r f; do
 	dpkg -S "$f" 2>/dev/null | grep -v '^linux-tickless-dev:' || true; done)

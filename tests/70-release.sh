@@ -31,7 +31,16 @@ fi
 
 work=$(mktemp -d)
 copy=$(repo_copy)
-trap 'rm -rf "$work" "$copy"' EXIT
+installed() { dpkg-query -W -f="\${Version}" "linux-source-$SERIES"; }
+# The failing releases below start from the older vendor source installed, so
+# that putting it back is really checked; the pinned one is restored at exit.
+restore_vendor() {
+	if [ "$(installed)" != "$target" ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades "linux-source-$SERIES=$target" >/dev/null 2>&1 ||
+			echo "# could not reinstall linux-source-$SERIES=$target: run 'make deps'"
+	fi
+}
+trap 'restore_vendor; rm -rf "$work" "$copy"' EXIT
 # The copy as it was one vendor release ago. Debian's configs of that release
 # may be gone from the archive (they are kept only for a while), and nothing
 # here needs them: stale lines stand in for what the vendor and the resolved
@@ -53,7 +62,7 @@ t0=$(date +%s)
 rc=0
 out=$(job 2>&1) || rc=$?
 echo "# first run took $(($(date +%s) - t0)) s"
-if [ "$rc" = 0 ] && echo "$out" | grep -q "series $SERIES: vendor $older -> $target"; then
+if [ "$rc" = 0 ] && grep -q "series $SERIES: vendor $older -> $target" <<<"$out"; then
 	ok "the job saw $older -> $target, bumped, built, tested and published"
 else
 	not_ok "the job failed (exit status $rc)"
@@ -68,7 +77,7 @@ check "the bump wrote Debian's configs of $target as committed in configs/vendor
 check "the bump left every patch as committed (it applies at fuzz 0)" diff -ru "$TOP/patches" "$copy/patches"
 top=$(dpkg-parsechangelog -l "$copy/${CHANGELOG#"$TOP"/}" -SVersion)
 changes=$(dpkg-parsechangelog -l "$copy/${CHANGELOG#"$TOP"/}" -SChanges)
-if [ "$top" = "$target+tickless1" ] && echo "$changes" | grep -q "Rebuild on Debian's linux-source-$SERIES $target"; then
+if [ "$top" = "$target+tickless1" ] && grep -q "Rebuild on Debian's linux-source-$SERIES $target" <<<"$changes"; then
 	ok "the changelog's new entry is $target+tickless1, naming the vendor version"
 else
 	not_ok "changelog entry: $top"
@@ -96,7 +105,7 @@ published=$(readlink -f "$work/repo")
 before=$(tree_hash "$copy")
 rc=0
 out=$(job 2>&1) || rc=$?
-if [ "$rc" = 0 ] && echo "$out" | grep -q "no new vendor version: nothing to rebuild"; then
+if [ "$rc" = 0 ] && grep -q "no new vendor version: nothing to rebuild" <<<"$out"; then
 	ok "run again, the job says there is nothing to rebuild"
 else
 	not_ok "the second run: exit status $rc"
@@ -108,7 +117,10 @@ else
 	not_ok "the second run changed something"
 fi
 
-installed() { dpkg-query -W -f="\${Version}" "linux-source-$SERIES"; }
+# Everything but git's own files, which a commit attempt touches.
+files_hash() { (cd "$1" && find . \( -path ./out -o -path ./.git \) -prune -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades "linux-source-$SERIES=$older" >/dev/null 2>&1 ||
+	not_ok "could not install linux-source-$SERIES=$older for the failing releases"
 vendor_before=$(installed)
 
 # A release whose publish step fails (here: a signing key gpg does not have),
@@ -118,8 +130,8 @@ sed -i -e "s/^VENDOR_VERSION=.*/VENDOR_VERSION=$older/" "$copy/series.d/$SERIES"
 before=$(tree_hash "$copy")
 rc=0
 out=$(job SIGN_KEY=nobody-has-this-key@example.org GNUPGHOME="$work/empty-gnupg" 2>&1) || rc=$?
-if [ "$rc" != 0 ] && echo "$out" | grep -q "SIGN_KEY=nobody-has-this-key@example.org is not a secret key" &&
-	echo "$out" | grep -q "series $SERIES failed; its bump is undone"; then
+if [ "$rc" != 0 ] && grep -q "SIGN_KEY=nobody-has-this-key@example.org is not a secret key" <<<"$out" &&
+	grep -q "series $SERIES failed; its bump is undone" <<<"$out"; then
 	ok "a release whose publish step fails fails, naming the cause, and undoes its bump"
 else
 	not_ok "the release whose publish failed: exit status $rc"
@@ -134,6 +146,30 @@ fi
 if [ "$(installed)" = "$vendor_before" ]; then ok "... the vendor source is as it was ($vendor_before)"; else not_ok "the failed publish changed the vendor source: $(installed)"; fi
 if [ "$(readlink -f "$work/repo")" = "$published" ]; then ok "... and the previous build stays published"; else not_ok "the failed publish replaced the published repository"; fi
 
+# A release that published and then could not be recorded (COMMIT=1, a git
+# hook refuses the commit): the publication is taken back with the bump.
+mkdir -p "$copy/.git/hooks"
+printf '#!/bin/sh\necho "pre-commit: refused by tests/70-release.sh" >&2\nexit 1\n' >"$copy/.git/hooks/pre-commit"
+chmod 755 "$copy/.git/hooks/pre-commit"
+before=$(files_hash "$copy")
+rc=0
+out=$(job COMMIT=1 GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.org 2>&1) || rc=$?
+if [ "$rc" != 0 ] && grep -q '^==> .*publish: .* packages into' <<<"$out" && grep -q 'pre-commit: refused' <<<"$out" &&
+	grep -q "series $SERIES failed; its bump is undone" <<<"$out"; then
+	ok "a release whose commit fails after publishing fails and undoes its bump"
+else
+	not_ok "the release whose commit failed: exit status $rc"
+	tail -n 10 <<<"$out" | diag
+fi
+if [ "$(readlink -f "$work/repo")" = "$published" ]; then ok "... and takes its publication back: the previous build is published again"; else not_ok "the unrecorded publication stayed published"; fi
+if [ "$(files_hash "$copy")" = "$before" ] && [ -z "$(git -C "$copy" ls-files)" ]; then
+	ok "... the work tree and git's index are as they were"
+else
+	not_ok "the failed commit left changes in the work tree or the index"
+fi
+if [ "$(installed)" = "$vendor_before" ]; then ok "... and the vendor source is as it was ($vendor_before)"; else not_ok "the failed commit changed the vendor source: $(installed)"; fi
+rm "$copy/.git/hooks/pre-commit"
+
 # A release that fails: one version behind again, the last patch broken.
 mapfile -t patches < <(series_patches)
 last=${patches[-1]}
@@ -142,13 +178,13 @@ awk '/^@@ / { hunk = 1 } hunk && /^[ -]/ { print substr($0, 1, 1) "not in any ve
 before=$(tree_hash "$copy")
 rc=0
 out=$(job 2>&1) || rc=$?
-if [ "$rc" != 0 ] && echo "$out" | grep -q "^error: patch $last does not apply to vendor $target"; then
+if [ "$rc" != 0 ] && grep -q "^error: patch $last does not apply to vendor $target" <<<"$out"; then
 	ok "a release whose patch does not apply fails, the bump naming the patch"
 else
 	not_ok "the failing release: exit status $rc"
 	echo "$out" | tail -n 10 | diag
 fi
-if echo "$out" | grep -q 'Hunk #[0-9]* FAILED'; then ok "... and listing its rejected hunks"; else not_ok "the error lists no rejected hunk"; fi
+if grep -q 'Hunk #[0-9]* FAILED' <<<"$out"; then ok "... and listing its rejected hunks"; else not_ok "the error lists no rejected hunk"; fi
 if [ "$(installed)" = "$vendor_before" ]; then ok "... and the vendor packages are as they were ($vendor_before)"; else not_ok "the failed release changed the vendor packages: $(installed)"; fi
 if [ "$(readlink -f "$work/repo")" = "$published" ]; then ok "... and the previous build stays published"; else not_ok "the failed release replaced the published repository"; fi
 if [ "$(tree_hash "$copy")" = "$before" ]; then ok "... and the work tree is as it was"; else not_ok "the failed release left changes in the work tree"; fi

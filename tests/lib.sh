@@ -36,7 +36,7 @@ expect_fail() {
 	if out=$("$@" 2>&1); then
 		not_ok "$what (command succeeded)"
 		echo "$out" | tail -n 10 | diag
-	elif echo "$out" | grep -qE -- "$pattern"; then
+	elif grep -qE -- "$pattern" <<<"$out"; then
 		ok "$what"
 	else
 		not_ok "$what (no line matching '$pattern')"
