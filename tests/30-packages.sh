@@ -24,17 +24,33 @@ done
 # The rule: nothing of the system's own headers (linux-libc-dev, libc6-dev) is
 # shipped or replaced; linux-tickless-dev's headers go beside them. Listings are
 # captured whole first: grep -q on a pipe would stop dpkg-deb with SIGPIPE.
-ours=$(for d in "$OUT"/*.deb; do dpkg-deb -c "$d" | awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $6 }'; done | sort -u)
-system=$(dpkg -L linux-libc-dev libc6-dev | sort -u)
-clash=$(comm -12 <(echo "$ours") <(echo "$system"))
-if [ -z "$ours" ]; then
-	not_ok "no files listed in the packages of ${OUT#"$TOP"/}"
-elif ls "$OUT"/linux-libc-dev* >/dev/null 2>&1 || [ -n "$clash" ]; then
+system_files=$(dpkg -L linux-libc-dev libc6-dev | sort -u)
+# The files of the debs $@ that linux-libc-dev or libc6-dev also ship.
+system_clash() {
+	local listing
+	listing=$(for d in "$@"; do dpkg-deb -c "$d" | awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $6 }'; done | sort -u)
+	[ -n "$listing" ] || { echo "(no files listed)"; return; }
+	comm -12 <(echo "$listing") <(echo "$system_files")
+}
+clash=$(system_clash "$OUT"/*.deb)
+if ls "$OUT"/linux-libc-dev* >/dev/null 2>&1 || [ -n "$clash" ]; then
 	not_ok "a package replaces linux-libc-dev or ships a file of linux-libc-dev/libc6-dev"
 	echo "$clash" | head -n 10 | diag
 else
-	ok "no package replaces linux-libc-dev or ships any of its or libc6-dev's $(echo "$system" | wc -l) files ($(echo "$ours" | wc -l) files checked)"
+	ok "no package replaces linux-libc-dev or ships any of its or libc6-dev's $(echo "$system_files" | wc -l) files"
 fi
+# The contrast: a package that ships one of linux-libc-dev's headers is caught.
+fake=$(mktemp -d)
+mkdir -p "$fake/pkg/DEBIAN" "$fake/pkg/usr/include/linux"
+printf 'Package: clash\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@example.org>\nDescription: t\n' >"$fake/pkg/DEBIAN/control"
+: >"$fake/pkg/usr/include/linux/types.h"
+dpkg-deb -b "$fake/pkg" "$fake/clash.deb" >/dev/null
+if [ "$(system_clash "$fake/clash.deb")" = /usr/include/linux/types.h ]; then
+	ok "... a deb shipping /usr/include/linux/types.h would be caught"
+else
+	not_ok "the system-header check misses a deb that ships /usr/include/linux/types.h"
+fi
+rm -rf "$fake"
 
 [ -f "$image" ] || { not_ok "no image package to inspect"; finish; }
 x=$(mktemp -d)
