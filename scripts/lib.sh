@@ -169,7 +169,10 @@ kmake() {
 	if PATH=$KMAKE_PATH command -v ccache >/dev/null; then cc="ccache gcc-12"; fi
 	# dpkg-buildpackage exports hardening CFLAGS/LDFLAGS for userspace; the
 	# kernel's own tools (objtool) would pick them up, so they are dropped.
-	env -u CFLAGS -u CPPFLAGS -u CXXFLAGS -u LDFLAGS PATH="$KMAKE_PATH" \
+	# Nor may it inherit what was given to our make: 'make bump VERSION=...'
+	# would reach it through MAKEFLAGS and set the kernel's own VERSION.
+	env -u CFLAGS -u CPPFLAGS -u CXXFLAGS -u LDFLAGS \
+		-u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS -u MAKELEVEL PATH="$KMAKE_PATH" \
 		make -C "$SRC_DIR" O="$objdir" CC="$cc" PAHOLE=pahole RUSTC=false BINDGEN=false "$@"
 }
 

@@ -117,8 +117,10 @@ else
 	not_ok "the second run changed something"
 fi
 
-# Everything but git's own files, which a commit attempt touches.
-files_hash() { (cd "$1" && find . \( -path ./out -o -path ./.git \) -prune -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
+# The work tree as git sees it: a release that builds rewrites build outputs
+# (git-ignored: debian/*.debhelper.log, tools' objects), and a commit attempt
+# touches git's own files; neither is the bump.
+src_hash() { (cd "$1" && git ls-files -z -co --exclude-standard | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades "linux-source-$SERIES=$older" >/dev/null 2>&1 ||
 	not_ok "could not install linux-source-$SERIES=$older for the failing releases"
 vendor_before=$(installed)
@@ -127,7 +129,7 @@ vendor_before=$(installed)
 # after its bump, build and tests passed: one version behind again.
 cp "$TOP/series.d/$SERIES" "$copy/series.d/$SERIES"
 sed -i -e "s/^VENDOR_VERSION=.*/VENDOR_VERSION=$older/" "$copy/series.d/$SERIES"
-before=$(tree_hash "$copy")
+before=$(src_hash "$copy")
 rc=0
 out=$(job SIGN_KEY=nobody-has-this-key@example.org GNUPGHOME="$work/empty-gnupg" 2>&1) || rc=$?
 if [ "$rc" != 0 ] && grep -q "SIGN_KEY=nobody-has-this-key@example.org is not a secret key" <<<"$out" &&
@@ -137,7 +139,7 @@ else
 	not_ok "the release whose publish failed: exit status $rc"
 	echo "$out" | tail -n 10 | diag
 fi
-if [ "$(tree_hash "$copy")" = "$before" ] && grep -qx "VENDOR_VERSION=$older" "$copy/series.d/$SERIES"; then
+if [ "$(src_hash "$copy")" = "$before" ] && grep -qx "VENDOR_VERSION=$older" "$copy/series.d/$SERIES"; then
 	ok "... the work tree is as it was, still pinned to $older, so the next run tries that release again"
 else
 	not_ok "the failed publish left the bump in the work tree"
@@ -151,7 +153,7 @@ if [ "$(readlink -f "$work/repo")" = "$published" ]; then ok "... and the previo
 mkdir -p "$copy/.git/hooks"
 printf '#!/bin/sh\necho "pre-commit: refused by tests/70-release.sh" >&2\nexit 1\n' >"$copy/.git/hooks/pre-commit"
 chmod 755 "$copy/.git/hooks/pre-commit"
-before=$(files_hash "$copy")
+before=$(src_hash "$copy")
 rc=0
 out=$(job COMMIT=1 GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.org 2>&1) || rc=$?
 if [ "$rc" != 0 ] && grep -q '^==> .*publish: .* packages into' <<<"$out" && grep -q 'pre-commit: refused' <<<"$out" &&
@@ -162,7 +164,7 @@ else
 	tail -n 10 <<<"$out" | diag
 fi
 if [ "$(readlink -f "$work/repo")" = "$published" ]; then ok "... and takes its publication back: the previous build is published again"; else not_ok "the unrecorded publication stayed published"; fi
-if [ "$(files_hash "$copy")" = "$before" ] && [ -z "$(git -C "$copy" ls-files)" ]; then
+if [ "$(src_hash "$copy")" = "$before" ] && [ -z "$(git -C "$copy" ls-files)" ]; then
 	ok "... the work tree and git's index are as they were"
 else
 	not_ok "the failed commit left changes in the work tree or the index"
