@@ -157,8 +157,7 @@ run_quilt() {
 # Kconfig probes the host's tools and writes what it finds into .config
 # (CONFIG_PAHOLE_VERSION, CONFIG_RUSTC_VERSION, CONFIG_GCC_PLUGINS...), so the
 # kernel sees only packaged tools (KMAKE_PATH: the system directories, never
-# /usr/local or a user's ~/.cargo/bin; the kernel's own defaults such as
-# PAHOLE=pahole then find the packaged one), each declared in debian/control's
+# /usr/local or a user's ~/.cargo/bin), each declared in debian/control's
 # Build-Depends or, where its mere presence would change the config,
 # Build-Conflicts. Rust is not built (Debian's bookworm kernels have no Rust:
 # their configs say CONFIG_RUSTC_VERSION=0), so no Rust compiler is named.
@@ -174,7 +173,7 @@ kmake() {
 	# would reach it through MAKEFLAGS and set the kernel's own VERSION.
 	env -u CFLAGS -u CPPFLAGS -u CXXFLAGS -u LDFLAGS \
 		-u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS -u MAKELEVEL PATH="$KMAKE_PATH" \
-		make -C "$SRC_DIR" O="$objdir" CC="$cc" RUSTC=false BINDGEN=false "$@"
+		make -C "$SRC_DIR" O="$objdir" CC="$cc" PAHOLE=pahole RUSTC=false BINDGEN=false "$@"
 }
 
 # FRAGMENTS: the paths of kconfig-fragments/order, then of the profile's
