@@ -2,7 +2,7 @@
 #   make deps            install what building and testing need (apt, root)
 #   make                 build the debs of the production profile into out/<series>/
 #   make check           the test suite (what CI runs)
-#   make bench           msr-bench in the test VM: JSON and a plot in out/bench/
+#   make bench           msr-bench in the test VM (VM_SMP=8: 8 vCPUs): JSON and a plot in out/bench/
 #   make bump            move SERIES to a new Debian kernel release (VERSION=...)
 # Variables: SERIES=6.1 (see series.d/), PROFILE=production|test (see
 # kconfig-fragments/profiles/), SIGNING_KEY=/path/key.pem (your module-signing key).
@@ -46,9 +46,9 @@ debian/control: debian/templates/control.in series.d/$(SERIES)
 check:
 	tests/run
 
-# msr-bench in the test VM: out/bench/msr-bench.{json,png} (needs make deb PROFILE=test).
+# msr-bench in the test VM (VM_SMP=8 for 8 vCPUs): out/bench/msr-bench.{json,png} (needs make deb PROFILE=test).
 bench:
-	scripts/bench
+	VM_SMP=$(VM_SMP) scripts/bench
 
 # The in-VM suite alone (needs the test-profile debs: make deb PROFILE=test).
 vm-test:

@@ -43,8 +43,9 @@ for d in "${debs[0]}" "${debs[3]}"; do
 	dpkg-deb -b -Zxz -z1 "$run/repack" "$run/payload/upgrade/$name" >/dev/null
 done
 rm -rf "$run/repack"
-printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\n' "$KREL" "linux-image-$META_NAME" "$upgrade_version" \
-	"$STOCK_TICKS_NOHZ_FULL" >"$run/payload/env"
+# BENCH_ONLY=1 (make bench): install ours, boot it, run msr-bench, stop.
+printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\nBENCH_ONLY=%s\n' "$KREL" "linux-image-$META_NAME" "$upgrade_version" \
+	"$STOCK_TICKS_NOHZ_FULL" "${BENCH_ONLY:-0}" >"$run/payload/env"
 truncate -s 1G "$run/payload.img"
 mkfs.ext4 -q -L tickless-payload -d "$run/payload" "$run/payload.img"
 

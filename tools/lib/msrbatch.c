@@ -65,18 +65,11 @@ int msrbatch_lookup(const char *arg, uint32_t *msr, char *err, size_t errlen)
 	return 0;
 }
 
-static int last_cpu(const cpu_set_t *cpus)
-{
-	for (int cpu = CPU_SETSIZE - 1; cpu >= 0; cpu--)
-		if (CPU_ISSET(cpu, cpus))
-			return cpu;
-	return -1;
-}
-
 static int via_syscall(const struct msrbatch *mb, const uint32_t *msrs, unsigned int nr,
 		       const cpu_set_t *cpus, uint64_t *values, uint64_t *tscs,
-		       char *err, size_t errlen)
+		       unsigned int rows, char *err, size_t errlen)
 {
+	long ret;
 	struct msr_batch_args args = {
 		.msrs = (uintptr_t)msrs,
 		.nr_msrs = nr,
@@ -85,16 +78,21 @@ static int via_syscall(const struct msrbatch *mb, const uint32_t *msrs, unsigned
 		.cpumask_size = sizeof(*cpus),
 		.values = (uintptr_t)values,
 		.tscs = (uintptr_t)tscs,
+		.nr_rows = rows,
 	};
 
-	if (!syscall(mb->syscall_nr ? mb->syscall_nr : SYSCALL_MSR_BATCH_READ, &args, sizeof(args)))
-		return 0;
+	ret = syscall(mb->syscall_nr ? mb->syscall_nr : SYSCALL_MSR_BATCH_READ, &args, sizeof(args));
+	if (ret >= 0)
+		return (int)ret;
 	switch (errno) {
 	case ENOSYS:
 		snprintf(err, errlen, "this kernel has no msr_batch_read(): boot the tickless kernel, or use --dev with the msr module");
 		break;
 	case EPERM:
-		snprintf(err, errlen, "reading MSRs needs CAP_SYS_RAWIO: run as root");
+		snprintf(err, errlen, "reading MSRs needs CAP_SYS_RAWIO or the group of sysctl kernel.msr_syscalls_group: run as root");
+		break;
+	case E2BIG:
+		snprintf(err, errlen, "this kernel's msr_batch_read() is older than this program: boot a newer tickless kernel");
 		break;
 	case EOPNOTSUPP:
 		snprintf(err, errlen, "a register asked for does not exist on this CPU (APERF/MPERF and the fixed counters are often missing in VMs)");
@@ -113,9 +111,9 @@ static int via_devmsr(const struct msrbatch *mb, const uint32_t *msrs, unsigned 
 		      char *err, size_t errlen)
 {
 	const char *root = mb->devmsr_root ? mb->devmsr_root : "/dev/cpu";
-	int last = last_cpu(cpus);
+	int row = 0;
 
-	for (int cpu = 0; cpu <= last; cpu++) {
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
 		char path[256];
 		int fd;
 
@@ -135,7 +133,7 @@ static int via_devmsr(const struct msrbatch *mb, const uint32_t *msrs, unsigned 
 			return -e;
 		}
 		for (unsigned int i = 0; i < nr; i++) {
-			if (pread(fd, &values[(size_t)cpu * nr + i], 8, msrs[i]) != 8) {
+			if (pread(fd, &values[(size_t)row * nr + i], 8, msrs[i]) != 8) {
 				int e = errno ? errno : EIO;
 
 				snprintf(err, errlen, "MSR %#x cannot be read on CPU %d (%s): it does not exist on this CPU",
@@ -146,24 +144,29 @@ static int via_devmsr(const struct msrbatch *mb, const uint32_t *msrs, unsigned 
 		}
 		close(fd);
 		if (tscs)
-			tscs[cpu] = 0;
+			tscs[row] = 0;
+		row++;
 	}
-	return 0;
+	return row;
 }
 
 int msrbatch_read(struct msrbatch *mb, const uint32_t *msrs, unsigned int nr,
 		  const cpu_set_t *cpus, uint64_t *values, uint64_t *tscs,
-		  char *err, size_t errlen)
+		  unsigned int rows, char *err, size_t errlen)
 {
-	int ret;
+	int ret, count = CPU_COUNT(cpus);
 
 	if (!nr || nr > MSR_BATCH_MAX_MSRS) {
 		snprintf(err, errlen, "between 1 and %d registers can be read at once", MSR_BATCH_MAX_MSRS);
 		return -EINVAL;
 	}
-	if (last_cpu(cpus) < 0) {
+	if (!count) {
 		snprintf(err, errlen, "no CPU to read on");
 		return -EINVAL;
+	}
+	if ((unsigned int)count > rows) {
+		snprintf(err, errlen, "%d CPUs asked for, room for %u rows: make the buffers larger", count, rows);
+		return -ERANGE;
 	}
 	for (unsigned int i = 0; i < nr; i++)
 		if (!msrbatch_find(msrs[i])) {
@@ -171,7 +174,7 @@ int msrbatch_read(struct msrbatch *mb, const uint32_t *msrs, unsigned int nr,
 			return -EINVAL;
 		}
 	if (mb->via != MSRBATCH_DEVMSR) {
-		ret = via_syscall(mb, msrs, nr, cpus, values, tscs, err, errlen);
+		ret = via_syscall(mb, msrs, nr, cpus, values, tscs, rows, err, errlen);
 		if (ret != -ENOSYS || mb->via == MSRBATCH_SYSCALL) {
 			mb->via = MSRBATCH_SYSCALL;
 			return ret;

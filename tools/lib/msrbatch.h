@@ -47,15 +47,16 @@ struct msrbatch {
 };
 
 /*
- * Reads @nr MSRs on every CPU of @cpus: values[cpu * nr + i] gets @msrs[i]
- * read on cpu, and tscs[cpu] (if @tscs is not NULL) the TSC at which that
- * CPU began, or 0 through /dev/cpu/N/msr, which has no such stamp.
- * Both arrays must have rows up to the highest CPU of @cpus.
- * Returns 0, or a negative errno with a one-line message in @err that names
- * the problem and the fix.
+ * Reads @nr MSRs on every CPU of @cpus, one row per CPU in ascending CPU
+ * order, as msr_batch_read() writes them: values[r * nr + i] gets @msrs[i]
+ * read on the r-th CPU of @cpus, and tscs[r] (if @tscs is not NULL) the TSC
+ * at which that CPU began, or 0 through /dev/cpu/N/msr, which has no such
+ * stamp. Both arrays hold @rows rows, at least CPU_COUNT(@cpus).
+ * Returns the number of rows written, or a negative errno with a one-line
+ * message in @err that names the problem and the fix.
  */
 int msrbatch_read(struct msrbatch *mb, const uint32_t *msrs, unsigned int nr,
 		  const cpu_set_t *cpus, uint64_t *values, uint64_t *tscs,
-		  char *err, size_t errlen);
+		  unsigned int rows, char *err, size_t errlen);
 
 #endif

@@ -3,7 +3,10 @@
  * msr-bench: what one reading of per-CPU counters costs, by path, in TSC
  * cycles: msr_batch_read() on the local CPU, the Krun read, three preads of
  * /dev/cpu/N/msr, and a floor (a null system call plus the reads user space
- * can do itself); then an all-CPU snapshot, parallel against serial.
+ * can do itself); the local batch read at 1, 2, 3, 8 and 16 MSRs, whose
+ * line gives the cost of one MSR read (slope) and what the call itself
+ * adds to a null system call (intercept minus getppid()), which holds under
+ * emulation too; then an all-CPU snapshot, parallel against serial.
  * Where APERF/MPERF or the fixed counters are missing (most VMs) it reads
  * the TSC in their place and records which registers it read.
  */
@@ -28,6 +31,10 @@
 #include "../lib/rtjson.h"
 
 #define NR_READ 3
+
+/* MSR counts of the local batch read that the slope is fitted to. */
+static const unsigned int sweep_counts[] = { 1, 2, 3, 8, 16 };
+#define NR_SWEEP (sizeof(sweep_counts) / sizeof(sweep_counts[0]))
 
 struct stats {
 	const char *name;
@@ -104,8 +111,9 @@ static long floor_op(void)
 	return syscall(SYS_getppid);
 }
 
-static struct msr_batch_args local_args, all_args;
+static struct msr_batch_args local_args, all_args, sweep_args;
 static uint64_t *values, *tscs;
+static uint32_t sweep_msrs[MSR_BATCH_MAX_MSRS];
 static uint64_t *krun_a, *krun_m, *krun_c;
 static int devmsr_fd = -1, *devmsr_fds, ncpus, cpu;
 static uint32_t msrs[NR_READ];
@@ -114,6 +122,11 @@ static cpu_set_t local_set, online_set, one_set[CPU_SETSIZE];
 static long batch_local(void)
 {
 	return syscall(SYSCALL_MSR_BATCH_READ, &local_args, sizeof(local_args));
+}
+
+static long batch_sweep(void)
+{
+	return syscall(SYSCALL_MSR_BATCH_READ, &sweep_args, sizeof(sweep_args));
 }
 
 static long batch_all(void)
@@ -130,7 +143,7 @@ static long batch_serial(void)
 		if (!CPU_ISSET(c, &online_set))
 			continue;
 		a.cpumask = (uintptr_t)&one_set[c];
-		if (syscall(SYSCALL_MSR_BATCH_READ, &a, sizeof(a)))
+		if (syscall(SYSCALL_MSR_BATCH_READ, &a, sizeof(a)) != 1)
 			return -1;
 	}
 	return 0;
@@ -186,14 +199,14 @@ static void choose_msrs(const char **names)
 {
 	static const char *want[NR_READ] = { "aperf", "mperf", "fixed_ctr1" };
 	struct msrbatch mb = { .via = MSRBATCH_SYSCALL };
-	uint64_t v[CPU_SETSIZE], t[CPU_SETSIZE];
+	uint64_t v, t;
 	char err[256];
 
 	for (int i = 0; i < NR_READ; i++) {
 		uint32_t msr;
 
 		msrbatch_lookup(want[i], &msr, err, sizeof(err));
-		if (msrbatch_read(&mb, &msr, 1, &local_set, v, t, err, sizeof(err))) {
+		if (msrbatch_read(&mb, &msr, 1, &local_set, &v, &t, 1, err, sizeof(err)) != 1) {
 			msrs[i] = 0x10;
 			names[i] = "tsc";
 		} else {
@@ -227,6 +240,29 @@ static void json_stats(FILE *f, const struct stats *s, int first)
 		rtjson_string(f, s->error);
 		fprintf(f, "}");
 	}
+}
+
+/*
+ * Least-squares line through (MSR count, median) of the sweep: the slope is
+ * what one more MSR read costs, the intercept what a call reading none
+ * would. 0 if fewer than two points were measured.
+ */
+static int fit_sweep(const struct stats *sw, double *slope, double *intercept)
+{
+	double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+
+	for (size_t i = 0; i < NR_SWEEP; i++) {
+		double x = sweep_counts[i], y = (double)sw[i].median;
+
+		if (!sw[i].available)
+			continue;
+		n++, sx += x, sy += y, sxx += x * x, sxy += x * y;
+	}
+	if (n < 2 || n * sxx == sx * sx)
+		return 0;
+	*slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+	*intercept = (sy - *slope * sx) / n;
+	return 1;
 }
 
 /* A target as JSON: ratio of medians, the limit, and whether it was met (null when it does not apply). */
@@ -266,6 +302,10 @@ int main(int argc, char **argv)
 		{ .name = "snapshot_devmsr", .what = "3 x pread(/dev/cpu/N/msr) per CPU, in turn" },
 	};
 	enum { NULLSYS, FLOOR, LOCAL, KRUN, DEVMSR, PAR, SER, DEVSER };
+	static char sweep_names[NR_SWEEP][32], sweep_what[NR_SWEEP][64];
+	struct stats sweep[NR_SWEEP] = { 0 };
+	double slope = 0, intercept = 0, overhead = 0;
+	int fitted;
 	const char *json = NULL, *names[NR_READ];
 	int quiet = 0, opt, last = 0, rc = 0;
 	char err[256], path[64], *end;
@@ -321,8 +361,9 @@ int main(int argc, char **argv)
 			CPU_SET(c, &one_set[c]);
 		}
 	samples = calloc(loops, sizeof(*samples));
-	values = calloc((size_t)(last + 1) * NR_READ, sizeof(*values));
-	tscs = calloc((size_t)last + 1, sizeof(*tscs));
+	/* Dense rows, one per online CPU; a sweep row needs up to 16 values. */
+	values = calloc((size_t)ncpus * MSR_BATCH_MAX_MSRS, sizeof(*values));
+	tscs = calloc((size_t)ncpus, sizeof(*tscs));
 	krun_a = calloc(1, 8), krun_m = calloc(1, 8), krun_c = calloc(1, 8);
 	devmsr_fds = calloc((size_t)last + 1, sizeof(int));
 	if (!samples || !values || !tscs || !krun_a || !krun_m || !krun_c || !devmsr_fds) {
@@ -334,9 +375,15 @@ int main(int argc, char **argv)
 		.msrs = (uintptr_t)msrs, .nr_msrs = NR_READ,
 		.cpumask = (uintptr_t)&local_set, .cpumask_size = sizeof(cpu_set_t),
 		.values = (uintptr_t)values, .tscs = (uintptr_t)tscs,
+		.nr_rows = 1,
 	};
 	all_args = local_args;
 	all_args.cpumask = (uintptr_t)&online_set;
+	all_args.nr_rows = (uint32_t)ncpus;
+	for (int i = 0; i < MSR_BATCH_MAX_MSRS; i++)
+		sweep_msrs[i] = msrs[i % NR_READ];
+	sweep_args = local_args;
+	sweep_args.msrs = (uintptr_t)sweep_msrs;
 
 	MEASURE(&st[NULLSYS], null_syscall());
 	MEASURE(&st[FLOOR], floor_op());
@@ -351,6 +398,17 @@ int main(int argc, char **argv)
 		MEASURE(&st[DEVMSR], devmsr_local());
 	else
 		snprintf(st[DEVMSR].error, sizeof(st[DEVMSR].error), "%s: %s (modprobe msr)", path, strerror(errno));
+	for (size_t i = 0; i < NR_SWEEP; i++) {
+		snprintf(sweep_names[i], sizeof(sweep_names[i]), "batch_local_%u", sweep_counts[i]);
+		snprintf(sweep_what[i], sizeof(sweep_what[i]), "msr_batch_read(), %u MSRs, calling CPU", sweep_counts[i]);
+		sweep[i].name = sweep_names[i];
+		sweep[i].what = sweep_what[i];
+		sweep_args.nr_msrs = sweep_counts[i];
+		MEASURE(&sweep[i], batch_sweep());
+	}
+	fitted = fit_sweep(sweep, &slope, &intercept);
+	if (fitted && st[NULLSYS].available)
+		overhead = intercept - (double)st[NULLSYS].median;
 	MEASURE(&st[PAR], batch_all());
 	MEASURE(&st[SER], batch_serial());
 	if (!open_devmsr_all())
@@ -366,6 +424,13 @@ int main(int argc, char **argv)
 		printf("%-22s %10s %10s %12s   %s\n", "# case", "median", "p99", "max", "what");
 		for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
 			print_stats(&st[i]);
+		for (size_t i = 0; i < NR_SWEEP; i++)
+			print_stats(&sweep[i]);
+		if (fitted)
+			printf("# per MSR read (slope): %.1f; call with no MSR (intercept): %.1f; "
+			       "added to getppid(): %.1f = %.2f null system calls (target <= 0.5)\n",
+			       slope, intercept, overhead,
+			       st[NULLSYS].median ? overhead / (double)st[NULLSYS].median : 0);
 	}
 	if (json) {
 		FILE *f = fopen(json, "w");
@@ -383,7 +448,24 @@ int main(int argc, char **argv)
 		fprintf(f, "],\n  \"cases\": {");
 		for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
 			json_stats(f, &st[i], i == 0);
-		fprintf(f, "\n  },\n  \"targets\": {");
+		for (size_t i = 0; i < NR_SWEEP; i++)
+			json_stats(f, &sweep[i], 0);
+		fprintf(f, "\n  },\n  \"sweep\": ");
+		if (fitted)
+			fprintf(f, "{\"per_msr\": %.1f, \"intercept\": %.1f, \"call_overhead\": %.1f}",
+				slope, intercept, overhead);
+		else
+			fprintf(f, "null");
+		fprintf(f, ",\n  \"targets\": {");
+		/* What the call adds to a null system call, in null system calls. */
+		fprintf(f, "\n    \"call_overhead_vs_null\": {");
+		if (fitted && st[NULLSYS].median) {
+			double r = overhead / (double)st[NULLSYS].median;
+
+			fprintf(f, "\"ratio\": %.4f, \"limit\": 0.5000, \"met\": %s},", r, r <= 0.5 ? "true" : "false");
+		} else {
+			fprintf(f, "\"ratio\": null, \"limit\": 0.5000, \"met\": null},");
+		}
 		json_target(f, "local_vs_devmsr", &st[LOCAL], &st[DEVMSR], 1.0 / 3, 1, 0);
 		json_target(f, "local_vs_floor", &st[LOCAL], &st[FLOOR], 1.5, 1, 0);
 		json_target(f, "snapshot_parallel_vs_serial", &st[PAR], &st[SER], 2.0 / ncpus, ncpus >= 8, 1);

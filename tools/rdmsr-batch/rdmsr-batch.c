@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	};
 	struct msrbatch mb = { .via = MSRBATCH_AUTO };
 	enum format fmt = HEX;
-	int c_style = 0, pad = 0, show_tsc = 0, verbose = 0, all = 0, opt, ret, last = 0;
+	int c_style = 0, pad = 0, show_tsc = 0, verbose = 0, all = 0, opt, ret, rows, row = 0;
 	const char *cpus_arg = "0";
 	uint32_t msrs[MSR_BATCH_MAX_MSRS];
 	uint64_t *values, *tscs;
@@ -139,17 +139,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rdmsr-batch: %s\n", err);
 		return 2;
 	}
-	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, &cpus))
-			last = cpu;
-	values = calloc((size_t)(last + 1) * nr, sizeof(*values));
-	tscs = calloc((size_t)last + 1, sizeof(*tscs));
+	/* One row per CPU asked for, in CPU order, as the call writes them. */
+	rows = CPU_COUNT(&cpus);
+	values = calloc((size_t)rows * nr, sizeof(*values));
+	tscs = calloc((size_t)rows, sizeof(*tscs));
 	if (!values || !tscs) {
 		fprintf(stderr, "rdmsr-batch: out of memory\n");
 		return 1;
 	}
-	ret = msrbatch_read(&mb, msrs, nr, &cpus, values, tscs, err, sizeof(err));
-	if (ret) {
+	ret = msrbatch_read(&mb, msrs, nr, &cpus, values, tscs, (unsigned int)rows, err, sizeof(err));
+	if (ret != rows) {
+		if (ret >= 0)
+			snprintf(err, sizeof(err), "%d rows read for %d CPUs: the kernel and this program disagree on msr_batch_read()", ret, rows);
 		fprintf(stderr, "rdmsr-batch: %s\n", err);
 		free(values);
 		free(tscs);
@@ -158,20 +159,21 @@ int main(int argc, char **argv)
 	if (verbose)
 		fprintf(stderr, "rdmsr-batch: read through %s\n",
 			mb.via == MSRBATCH_SYSCALL ? "msr_batch_read()" : "/dev/cpu/N/msr");
-	for (int cpu = 0; cpu <= last; cpu++) {
+	for (int cpu = 0; cpu < CPU_SETSIZE && row < rows; cpu++) {
 		if (!CPU_ISSET(cpu, &cpus))
 			continue;
 		if (verbose)
 			printf("%d:", cpu);
 		if (show_tsc) {
 			printf("%s", verbose ? " " : "");
-			print_value(tscs[cpu], fmt, c_style, pad);
+			print_value(tscs[row], fmt, c_style, pad);
 		}
 		for (unsigned int i = 0; i < nr; i++) {
 			printf("%s", (verbose || show_tsc || i) ? " " : "");
-			print_value(values[(size_t)cpu * nr + i], fmt, c_style, pad);
+			print_value(values[(size_t)row * nr + i], fmt, c_style, pad);
 		}
 		putchar('\n');
+		row++;
 	}
 	free(values);
 	free(tscs);

@@ -72,7 +72,7 @@ static void msrbatch_tests(void)
 {
 	char err[256] = "", root[] = "/tmp/msrbatch-unit-XXXXXX";
 	struct msrbatch mb = { .via = MSRBATCH_DEVMSR };
-	uint64_t values[4 * 2] = { 0 }, tscs[4] = { 9, 9, 9, 9 };
+	uint64_t values[4 * 2] = { 0, 0, 0, 0, 7, 7, 7, 7 }, tscs[4] = { 9, 9, 9, 9 };
 	uint32_t msr = 0, msrs[2] = { 0xe8, 0x10 };
 	cpu_set_t cpus;
 
@@ -100,39 +100,41 @@ static void msrbatch_tests(void)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	CPU_SET(2, &cpus);
-	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == 0, "msrbatch: reads through N/msr");
-	ok(values[0] == 111 && values[1] == 222 && values[4] == 333 && values[5] == 444,
-	   "msrbatch: values land in row cpu, column i");
-	ok(values[2] == 0 && values[3] == 0 && tscs[1] == 9, "msrbatch: rows of CPUs not asked for are untouched");
-	ok(tscs[0] == 0 && tscs[2] == 0, "msrbatch: no TSC stamp through /dev/cpu/N/msr");
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, 2, err, sizeof(err)) == 2, "msrbatch: reads through N/msr, one row per CPU");
+	ok(values[0] == 111 && values[1] == 222 && values[2] == 333 && values[3] == 444,
+	   "msrbatch: rows are dense: CPU 0 in row 0, CPU 2 in row 1");
+	ok(values[4] == 7 && tscs[2] == 9, "msrbatch: nothing is written past the last row");
+	ok(tscs[0] == 0 && tscs[1] == 0, "msrbatch: no TSC stamp through /dev/cpu/N/msr");
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, 1, err, sizeof(err)) == -ERANGE && strstr(err, "room for 1 rows"),
+	   "msrbatch: rows that do not fit are refused before any read");
 	ok(mb.via == MSRBATCH_DEVMSR, "msrbatch: reports the path it used");
 
 	msrs[1] = 0x30a;	/* allowlisted, but the fake CPU has nothing there */
-	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) < 0 && strstr(err, "MSR 0x30a cannot be read on CPU 0"),
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, 4, err, sizeof(err)) < 0 && strstr(err, "MSR 0x30a cannot be read on CPU 0"),
 	   "msrbatch: a register the CPU lacks is named with its CPU");
 	CPU_SET(1, &cpus);
 	msrs[1] = 0x10;
-	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == -ENOENT && strstr(err, "modprobe msr"),
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, 4, err, sizeof(err)) == -ENOENT && strstr(err, "modprobe msr"),
 	   "msrbatch: a missing N/msr says to load the msr module");
 	msrs[1] = 0x1a0;
-	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == -EINVAL && strstr(err, "allowlist"),
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, 4, err, sizeof(err)) == -EINVAL && strstr(err, "allowlist"),
 	   "msrbatch: a register off the allowlist is refused before any read");
-	ok(msrbatch_read(&mb, msrs, 0, &cpus, values, tscs, err, sizeof(err)) == -EINVAL, "msrbatch: zero registers refused");
+	ok(msrbatch_read(&mb, msrs, 0, &cpus, values, tscs, 4, err, sizeof(err)) == -EINVAL, "msrbatch: zero registers refused");
 	CPU_ZERO(&cpus);
 	msrs[1] = 0x10;
-	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == -EINVAL && strstr(err, "no CPU"),
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, 4, err, sizeof(err)) == -EINVAL && strstr(err, "no CPU"),
 	   "msrbatch: an empty CPU set is refused");
 
 	/* A system call number no kernel has stands in for a kernel without msr_batch_read(). */
 	mb = (struct msrbatch){ .via = MSRBATCH_SYSCALL, .syscall_nr = 4095 };
 	CPU_SET(0, &cpus);
-	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == -ENOSYS && strstr(err, "no msr_batch_read()"),
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, 4, err, sizeof(err)) == -ENOSYS && strstr(err, "no msr_batch_read()"),
 	   "msrbatch: --syscall on a kernel without the call fails and says so");
 	mb = (struct msrbatch){ .via = MSRBATCH_AUTO, .syscall_nr = 4095, .devmsr_root = root };
-	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == 0 && mb.via == MSRBATCH_DEVMSR,
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, 4, err, sizeof(err)) == 1 && mb.via == MSRBATCH_DEVMSR,
 	   "msrbatch: automatic mode falls back to N/msr");
 	mb = (struct msrbatch){ .via = MSRBATCH_AUTO, .syscall_nr = 4095, .devmsr_root = "/nonexistent" };
-	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, err, sizeof(err)) == -ENOENT &&
+	ok(msrbatch_read(&mb, msrs, 2, &cpus, values, tscs, 4, err, sizeof(err)) == -ENOENT &&
 	   strstr(err, "no msr_batch_read() and no /dev/cpu/N/msr"),
 	   "msrbatch: automatic mode with neither path names both and both fixes");
 
