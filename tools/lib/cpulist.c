@@ -55,10 +55,13 @@ int cpulist_parse(const char *str, int max_cpu, cpu_set_t *set, char *err, size_
 		}
 		for (int c = lo; c <= hi; c++)
 			CPU_SET(c, set);
-		if (*p == ',')
-			p++;
-		else if (*p)
+		/* As the kernel's bitmap_parselist(): a comma must be followed by an item. */
+		if (*p == ',') {
+			if (!*++p)
+				goto bad;
+		} else if (*p) {
 			goto bad;
+		}
 	}
 	if (CPU_COUNT(set))
 		return 0;

@@ -19,8 +19,13 @@ struct grub_menu {
 	char default_expr[512];	/* the last `set default="..."` outside ${next_entry} */
 };
 
-/* Parses a grub.cfg. Returns 0, or -1 when it holds no menu entry at all. */
-int grubcfg_parse(FILE *f, struct grub_menu *m);
+/*
+ * Parses a grub.cfg. Returns 0; -1 when it holds no menu entry at all; -2
+ * when a line cannot be read as GRUB would (an unclosed quote) or a title,
+ * id or release does not fit its field: a cut id would name another entry.
+ * Either failure leaves a one-line message in @err.
+ */
+int grubcfg_parse(FILE *f, struct grub_menu *m, char *err, size_t errlen);
 void grubcfg_free(struct grub_menu *m);
 
 /* The normal (not recovery) entry that boots @krel, preferring the submenu
@@ -31,7 +36,8 @@ const struct grub_entry *grubcfg_entry_for_krel(const struct grub_menu *m, const
  * "submenu>entry" of either. NULL when it names nothing. */
 const struct grub_entry *grubcfg_resolve(const struct grub_menu *m, const char *spec);
 
-/* The value of @key in a grubenv file (key=value lines), "" when unset. */
-void grubenv_get(FILE *f, const char *key, char *val, size_t len);
+/* The value of @key in a grubenv file (key=value lines), "" when unset.
+ * Returns 0, or -1 (and "") when the value does not fit in @len bytes. */
+int grubenv_get(FILE *f, const char *key, char *val, size_t len);
 
 #endif

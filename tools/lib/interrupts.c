@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows are short; the longest descriptions are PCI-MSI names. */
-#define LINE_MAX_LEN 4096
-
 static int parse_header(const char *line, struct irq_snapshot *s)
 {
 	const char *p = line;
@@ -76,15 +73,21 @@ static int parse_row(char *line, int ncols, struct irq_row *row)
 	return 0;
 }
 
+/*
+ * Whole lines, however long: the header and every row grow by 11 bytes per
+ * CPU, so a fixed buffer cuts off the CPUs past its end (4096 bytes hold about
+ * 370), and those would then read as CPUs that took no interrupt at all.
+ */
 int irq_snapshot_read(FILE *f, struct irq_snapshot *s)
 {
-	char line[LINE_MAX_LEN];
+	char *line = NULL;
+	size_t size = 0;
 	int cap = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (!fgets(line, sizeof(line), f) || parse_header(line, s))
+	if (getline(&line, &size, f) < 0 || parse_header(line, s))
 		goto fail;
-	while (fgets(line, sizeof(line), f)) {
+	while (getline(&line, &size, f) >= 0) {
 		struct irq_row row = { 0 };
 		int r;
 
@@ -106,8 +109,12 @@ int irq_snapshot_read(FILE *f, struct irq_snapshot *s)
 		}
 		s->rows[s->nrows++] = row;
 	}
+	if (ferror(f))
+		goto fail;
+	free(line);
 	return 0;
 fail:
+	free(line);
 	irq_snapshot_free(s);
 	return -1;
 }
@@ -129,14 +136,37 @@ int irq_row_index(const struct irq_snapshot *s, const char *name)
 	return -1;
 }
 
-unsigned long long irq_count(const struct irq_snapshot *s, const char *name, int cpu)
+int irq_col_index(const struct irq_snapshot *s, int cpu)
 {
-	int r = irq_row_index(s, name);
-
-	if (r < 0)
-		return 0;
+	/* With every CPU online, CPU n is column n: no search over 4096 columns per lookup. */
+	if (cpu >= 0 && cpu < s->ncols && s->cpu_of_col[cpu] == cpu)
+		return cpu;
 	for (int c = 0; c < s->ncols; c++)
 		if (s->cpu_of_col[c] == cpu)
-			return s->rows[r].count[c];
+			return c;
+	return -1;
+}
+
+int irq_lookup(const struct irq_snapshot *s, const char *name, int cpu, unsigned long long *count)
+{
+	int r = irq_row_index(s, name), c = irq_col_index(s, cpu);
+
+	if (r < 0 || c < 0)
+		return -1;
+	*count = s->rows[r].count[c];
 	return 0;
+}
+
+unsigned long long irq_count(const struct irq_snapshot *s, const char *name, int cpu)
+{
+	unsigned long long v;
+
+	return irq_lookup(s, name, cpu, &v) ? 0 : v;
+}
+
+unsigned long long irq_delta(unsigned long long before, unsigned long long after)
+{
+	if (after >= before)
+		return after - before;
+	return (after + (1ull << 32) - before) & 0xffffffffull;
 }

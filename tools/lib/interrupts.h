@@ -25,6 +25,18 @@ void irq_snapshot_free(struct irq_snapshot *s);
 /* The count of row @name on @cpu; 0 if either is absent. */
 unsigned long long irq_count(const struct irq_snapshot *s, const char *name, int cpu);
 
+/* The column of @cpu, or -1 when the header has no "CPU<cpu>". */
+int irq_col_index(const struct irq_snapshot *s, int cpu);
+
+/* Like irq_count, but tells absence apart from 0: returns 0 and sets
+ * *count, or -1 when the row or the CPU's column is missing. A measurement
+ * must not read a missing column as "no interrupts". */
+int irq_lookup(const struct irq_snapshot *s, const char *name, int cpu, unsigned long long *count);
+
+/* after - before of one per-CPU counter. The kernel keeps them in 32 bits
+ * (unsigned int), so a smaller @after is one wrap past 2^32. */
+unsigned long long irq_delta(unsigned long long before, unsigned long long after);
+
 /* The row index of @name, or -1. */
 int irq_row_index(const struct irq_snapshot *s, const char *name);
 

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -80,7 +81,7 @@ static void calibrate(void)
 	nanosleep(&pause, NULL);
 	t1 = now_ns();
 	c1 = cycles();
-	tsc_per_ns = (double)(c1 - c0) / (double)(t1 - t0);
+	tsc_per_ns = (double)(c1 - c0) / (double)(t1 - t0 ? t1 - t0 : 1);
 #else
 	tsc_per_ns = 1;
 #endif
@@ -178,12 +179,52 @@ static int read_interrupts(struct irq_snapshot *s)
 	return r;
 }
 
-static void sleep_s(double s)
+/*
+ * Sleeps @s seconds (at most DURATION_MAX_S, so the timespec cannot
+ * overflow). A signal resumes the sleep with the time left; any other error
+ * fails, since an unslept window would be measured as a tickless one.
+ */
+static int sleep_s(double s)
 {
 	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	if (ts.tv_nsec > 999999999)
+		ts.tv_nsec = 999999999;
+	while (nanosleep(&ts, &ts))
+		if (errno != EINTR) {
+			fprintf(stderr, "tickcheck: cannot sleep %g s: %s\n", s, strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * Every measured CPU needs its LOC count in the snapshot: a row or column
+ * that is missing would otherwise read as 0 ticks, a perfect pass.
+ */
+static int check_columns(const struct irq_snapshot *s, const struct loop *loops, int nloops, const char *when)
+{
+	unsigned long long v;
+
+	for (int i = 0; i < nloops; i++)
+		if (irq_lookup(s, "LOC", loops[i].cpu, &v)) {
+			fprintf(stderr, "tickcheck: /proc/interrupts %s has no LOC count for CPU %d: %s\n", when,
+				loops[i].cpu, irq_row_index(s, "LOC") < 0 ? "no LOC row (not x86?)" : "no column for it (is it online?)");
+			return -1;
+		}
+	return 0;
+}
+
+/* Interrupts of row @name on @cpu between the snapshots; a row only in @after is new, counted from 0. */
+static unsigned long long irq_between(const struct irq_snapshot *before, const struct irq_snapshot *after,
+				      const char *name, int cpu)
+{
+	unsigned long long b = 0, a = 0;
+
+	if (irq_lookup(after, name, cpu, &a))
+		return 0;
+	irq_lookup(before, name, cpu, &b);
+	return irq_delta(b, a);
 }
 
 /* The kernel's nohz_full set: empty when full dynticks is not running. */
@@ -211,8 +252,8 @@ static void usage(FILE *out)
 	      "interrupts that reach it.\n\n"
 	      "  -c, --cpu-list=LIST        CPUs to check, e.g. 1,3,7-15 or 1-N\n"
 	      "                             (default: the nohz_full CPUs, else all but CPU 0)\n"
-	      "  -D, --duration=TIME        measured time: 10, 10s, 5m, 1h (default 10s)\n"
-	      "  -W, --warm-up=TIME         busy time before measuring (default 1s)\n"
+	      "  -D, --duration=TIME        measured time: 10, 10s, 5m, 1h (default 10s, at most 30d)\n"
+	      "  -W, --warm-up=TIME         busy time before measuring (default 1s, at most 30d)\n"
 	      "  -m, --max-ticks-per-sec=N  fail when a CPU takes more local timer\n"
 	      "                             interrupts per second than N\n"
 	      "  -T, --gap-threshold=NS     loop gaps longer than this count (default 1000)\n"
@@ -249,8 +290,8 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	const char *cpulist = NULL, *json = NULL;
-	double duration = 10, warm_up = 1, max_rate = -1;
-	int quiet = 0, opt, max_cpu, nloops = 0, exit_code = 0;
+	double duration = 10, warm_up = 1, max_rate = -1, elapsed = 0;
+	int quiet = 0, opt, max_cpu, nloops = 0, exit_code = 0, r_sleep = 0;
 	cpu_set_t cpus, nohz, others;
 	const char *cmdline = rtjson_cmdline(argc, argv);
 	char nohz_text[256], err[256];
@@ -258,6 +299,7 @@ int main(int argc, char **argv)
 	struct loop *loops;
 	struct result *res;
 	time_t start, end;
+	uint64_t t0 = 0, t1 = 0;
 
 	max_cpu = (int)sysconf(_SC_NPROCESSORS_CONF) - 1;
 	while ((opt = getopt_long(argc, argv, "c:D:W:m:T:qh", opts, NULL)) != -1) {
@@ -270,27 +312,28 @@ int main(int argc, char **argv)
 		case 'D':
 			duration = duration_parse(optarg);
 			if (duration <= 0) {
-				fprintf(stderr, "tickcheck: bad --duration '%s' (e.g. 10, 30s, 5m, 1h)\n", optarg);
+				fprintf(stderr, "tickcheck: bad --duration '%s' (e.g. 10, 30s, 5m, 1h; more than 0, at most 30d)\n",
+					optarg);
 				return 2;
 			}
 			break;
 		case 'W':
 			warm_up = duration_parse(optarg);
 			if (warm_up < 0) {
-				fprintf(stderr, "tickcheck: bad --warm-up '%s' (e.g. 0, 1s, 1m)\n", optarg);
+				fprintf(stderr, "tickcheck: bad --warm-up '%s' (e.g. 0, 1s, 1m; at most 30d)\n", optarg);
 				return 2;
 			}
 			break;
 		case 'm':
 			max_rate = strtod(optarg, &end);
-			if (*end || end == optarg || max_rate < 0) {
+			if (*end || end == optarg || !isfinite(max_rate) || max_rate < 0) {
 				fprintf(stderr, "tickcheck: bad --max-ticks-per-sec '%s' (a number >= 0)\n", optarg);
 				return 2;
 			}
 			break;
 		case 'T':
 			gap_threshold_ns = strtod(optarg, &end);
-			if (*end || end == optarg || gap_threshold_ns <= 0) {
+			if (*end || end == optarg || !isfinite(gap_threshold_ns) || gap_threshold_ns <= 0) {
 				fprintf(stderr, "tickcheck: bad --gap-threshold '%s' (nanoseconds > 0)\n", optarg);
 				return 2;
 			}
@@ -380,22 +423,38 @@ int main(int argc, char **argv)
 			nanosleep(&ms, NULL);
 		if (quiesce)
 			refresh_vmstat();
-		sleep_s(warm_up);
-		if (read_interrupts(&before)) {
-			fprintf(stderr, "tickcheck: cannot read /proc/interrupts\n");
+		if (sleep_s(warm_up)) {
+			atomic_store(&phase, STOP);
+			exit_code = 2;
+		} else if (read_interrupts(&before)) {
+			fprintf(stderr, "tickcheck: cannot read /proc/interrupts: is /proc mounted?\n");
+			atomic_store(&phase, STOP);
+			exit_code = 2;
+		} else if (check_columns(&before, loops, nloops, "before the window")) {
+			irq_snapshot_free(&before);
 			atomic_store(&phase, STOP);
 			exit_code = 2;
 		}
 	}
 	start = time(NULL);
 	if (!exit_code) {
+		/* Rates come from the time that passed between the snapshots, not from what was asked. */
+		t0 = now_ns();
 		atomic_store(&phase, MEASURE);
-		sleep_s(duration);
+		r_sleep = sleep_s(duration);
 		atomic_store(&phase, STOP);
-		if (read_interrupts(&after)) {
-			fprintf(stderr, "tickcheck: cannot read /proc/interrupts\n");
+		if (r_sleep || read_interrupts(&after)) {
+			if (!r_sleep)
+				fprintf(stderr, "tickcheck: cannot read /proc/interrupts: is /proc mounted?\n");
+			irq_snapshot_free(&before);
+			exit_code = 2;
+		} else if (check_columns(&after, loops, nloops, "after the window")) {
+			irq_snapshot_free(&before);
+			irq_snapshot_free(&after);
 			exit_code = 2;
 		}
+		t1 = now_ns();
+		elapsed = (t1 - t0) / 1e9;
 	}
 	end = time(NULL);
 	for (int i = 0; i < nloops; i++)
@@ -408,8 +467,8 @@ int main(int argc, char **argv)
 
 		if (max_rate >= 0)
 			snprintf(limit, sizeof(limit), "%g/s", max_rate);
-		printf("# tickcheck: %.1f s per CPU after %.1f s warm-up; nohz_full: %s; tick limit: %s\n",
-		       duration, warm_up, nohz_text, limit);
+		printf("# tickcheck: %.1f s per CPU (%.3f s measured) after %.1f s warm-up; nohz_full: %s; tick limit: %s\n",
+		       duration, elapsed, warm_up, nohz_text, limit);
 	}
 	printf("# %4s %8s %9s %10s %8s %11s %11s %9s\n", "CPU", "LOC", "LOC/s", "other-irq",
 	       "gaps", "max-gap-us", "stolen-us", "nohz_full");
@@ -418,13 +477,13 @@ int main(int argc, char **argv)
 		struct result *r = &res[i];
 
 		r->cpu = l->cpu;
-		r->loc = irq_count(&after, "LOC", l->cpu) - irq_count(&before, "LOC", l->cpu);
-		r->loc_per_s = r->loc / duration;
+		r->loc = irq_between(&before, &after, "LOC", l->cpu);
+		r->loc_per_s = r->loc / elapsed;
 		for (int row = 0; row < after.nrows; row++) {
 			const char *name = after.rows[row].name;
 
 			if (strcmp(name, "LOC"))
-				r->other += irq_count(&after, name, l->cpu) - irq_count(&before, name, l->cpu);
+				r->other += irq_between(&before, &after, name, l->cpu);
 		}
 		r->nohz_full = CPU_ISSET(l->cpu, &nohz);
 		r->exceeded = max_rate >= 0 && r->loc_per_s > max_rate;
@@ -456,7 +515,7 @@ int main(int argc, char **argv)
 
 			if (!strcmp(name, "LOC"))
 				continue;
-			d = irq_count(&after, name, l->cpu) - irq_count(&before, name, l->cpu);
+			d = irq_between(&before, &after, name, l->cpu);
 			if (d)
 				printf(" %s:%llu", name, d);
 		}
@@ -486,7 +545,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		rtjson_begin(f, cmdline, start, end, exit_code);
-		fprintf(f, ",\n  \"duration_s\": %g,\n  \"warm_up_s\": %g,\n  \"nohz_full\": ", duration, warm_up);
+		fprintf(f, ",\n  \"duration_s\": %g,\n  \"elapsed_s\": %.6f,\n  \"warm_up_s\": %g,\n  \"nohz_full\": ",
+			duration, elapsed, warm_up);
 		rtjson_string(f, nohz_text);
 		fprintf(f, ",\n  \"max_ticks_per_sec\": ");
 		if (max_rate < 0)
