@@ -86,17 +86,21 @@ int main(void)
 	ret = syscall(SYSCALL_KRUN_RESET_MSRS, n);
 	if (ret) {
 		printf("krun_compat: krun_reset_msrs(%d): %s\n", n, strerror(errno));
-		return unsupported("krun_reset_msrs", ret) ? 3 : 1;
+		bad = unsupported("krun_reset_msrs", ret) ? 3 : 1;
+		syscall(SYSCALL_KRUN_CONFIGURE, 0);	/* gives the counters back */
+		return bad;
 	}
 	pin(0);
 	if (spin_others(n, pids)) {
 		printf("krun_compat: fork: %s\n", strerror(errno));
 		stop_others(n, pids);
+		syscall(SYSCALL_KRUN_CONFIGURE, 0);
 		return 1;
 	}
 	if (syscall(SYSCALL_KRUN_READ_MSRS, n, 0, a0, m0, c0)) {
 		printf("krun_compat: krun_read_msrs before: %s\n", strerror(errno));
 		stop_others(n, pids);
+		syscall(SYSCALL_KRUN_CONFIGURE, 0);
 		return 1;
 	}
 	for (int i = 0; i < 50000000; i++)
@@ -105,6 +109,7 @@ int main(void)
 	stop_others(n, pids);
 	if (ret) {
 		printf("krun_compat: krun_read_msrs after: %s\n", strerror(errno));
+		syscall(SYSCALL_KRUN_CONFIGURE, 0);
 		return 1;
 	}
 	for (core = 0; core < n; core++) {

@@ -70,6 +70,7 @@ static int via_syscall(const struct msrbatch *mb, const uint32_t *msrs, unsigned
 		       unsigned int rows, char *err, size_t errlen)
 {
 	long ret;
+	int e;
 	struct msr_batch_args args = {
 		.msrs = (uintptr_t)msrs,
 		.nr_msrs = nr,
@@ -84,7 +85,8 @@ static int via_syscall(const struct msrbatch *mb, const uint32_t *msrs, unsigned
 	ret = syscall(mb->syscall_nr ? mb->syscall_nr : SYSCALL_MSR_BATCH_READ, &args, sizeof(args));
 	if (ret >= 0)
 		return (int)ret;
-	switch (errno) {
+	e = errno;
+	switch (e) {
 	case ENOSYS:
 		snprintf(err, errlen, "this kernel has no msr_batch_read(): boot the tickless kernel, or use --dev with the msr module");
 		break;
@@ -101,9 +103,9 @@ static int via_syscall(const struct msrbatch *mb, const uint32_t *msrs, unsigned
 		snprintf(err, errlen, "a CPU asked for is offline: bring it online or leave it out of -p");
 		break;
 	default:
-		snprintf(err, errlen, "msr_batch_read() failed: %s", strerror(errno));
+		snprintf(err, errlen, "msr_batch_read() failed: %s", strerror(e));
 	}
-	return -errno;
+	return -e;
 }
 
 static int via_devmsr(const struct msrbatch *mb, const uint32_t *msrs, unsigned int nr,
