@@ -35,8 +35,8 @@ fi
 
 if [ "${LIGHT:-0}" = 1 ]; then finish; fi
 # A pin whose linux-source the archive no longer has (a version it never had
-# stands in for one it dropped): make deps still installs everything else in
-# one apt transaction, then names the pin and the fix, and dpkg is left
+# stands in for one it dropped): make deps still installs everything else,
+# then names the pin and the fix, and dpkg is left
 # consistent.
 gone=${VENDOR_VERSION%%-*}-0
 sed -i "s/^VENDOR_VERSION=.*/VENDOR_VERSION=$gone/" "$copy/series.d/$SERIES"
