@@ -49,6 +49,24 @@ printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\nBENCH_ON
 truncate -s 1G "$run/payload.img"
 mkfs.ext4 -q -L tickless-payload -d "$run/payload" "$run/payload.img"
 
+# What each vCPU of a hung guest was executing (scripts/run-vm asked QEMU's
+# monitor), named from the kernel symbols the step saved at that boot.
+vcpu_report() {
+	local boot syms rip cpl hlt where
+	boot=$(debugfs -R "cat /boot" "$1/payload.img" 2>/dev/null) || boot=''
+	syms=$(mktemp)
+	debugfs -R "dump /kallsyms-$boot $syms" "$1/payload.img" >/dev/null 2>&1 || true
+	echo "the hung guest, boot ${boot:-?}: QEMU's view (all of it in ${1#"$TOP"/}/console.log.monitor)"
+	sed -n 's/^RIP=\([0-9a-f]*\) .*\(CPL=[0-9]\).*\(HLT=[01]\).*/\1 \2 \3/p' "$1/console.log.monitor" | head -n 16 |
+		while read -r rip cpl hlt; do
+			where='user space'
+			[ "$cpl" != CPL=0 ] || where=$(awk -v rip="$rip" '$1 <= rip { sym = $3 } END { print sym ? sym : "(no symbol)" }' <(LC_ALL=C sort "$syms"))
+			echo "vCPU: RIP $rip $cpl $hlt $where"
+		done
+	grep -E '^(dumping|LVTT\s|Timer)' "$1/console.log.monitor" || true
+	rm -f "$syms"
+}
+
 t0=$(date +%s)
 set +e
 "$TOP/scripts/run-vm" "$run/disk.qcow2" "$run/payload.img" "$run/console.log" 1500
@@ -64,6 +82,7 @@ if grep -q '^TICKLESS-DONE' <<<"$console"; then
 else
 	not_ok "the VM did not finish (status $status: timeout, panic or hang): see ${run#"$TOP"/}/console.log"
 	tail -n 15 <<<"$console" | diag
+	if [ -s "$run/console.log.monitor" ]; then vcpu_report "$run" | diag; fi
 fi
 if grep -q '^TICKLESS-TAP not ok' <<<"$console"; then FAILED=1; fi
 # msr-bench's JSON from the VM, for `make bench` (scripts/plot-bench).
