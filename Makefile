@@ -5,7 +5,8 @@
 #   make bench           msr-bench in the test VM (VM_SMP=8: 8 vCPUs): JSON and a plot in out/bench/
 #   make bump            move SERIES to a new Debian kernel release (VERSION=...)
 # Variables: SERIES=6.1 (see series.d/), PROFILE=production|test (see
-# kconfig-fragments/profiles/), SIGNING_KEY=/path/key.pem (your module-signing key).
+# kconfig-fragments/profiles/), SIGNING_KEY=/path/key.pem (your module-signing key),
+# DISTCC_HOSTS="host1/8 host2/8" (distcc's syntax: spread the compile; README).
 
 SERIES ?= 6.1
 PROFILE ?= production

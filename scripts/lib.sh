@@ -165,14 +165,24 @@ KMAKE_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 kmake() {
 	local objdir=$1
 	shift
-	local cc=gcc-12
+	local cc=gcc-12 distcc_env=()
 	if PATH=$KMAKE_PATH command -v ccache >/dev/null; then cc="ccache gcc-12"; fi
+	# DISTCC_HOSTS (distcc's own syntax) spreads the compile: ccache stays first
+	# in line and hands its misses to distcc through CCACHE_PREFIX, so CC, hence
+	# kbuild's command lines, CC_VERSION_TEXT and the objects, do not change.
+	# DISTCC_LOG collects what build-kernel counts.
+	if [ -n "${DISTCC_HOSTS:-}" ]; then
+		[ "$cc" != gcc-12 ] || die "DISTCC_HOSTS needs ccache in front of distcc: run 'make deps'"
+		# distcc keeps its locks and host states in DISTCC_DIR and does not create it.
+		mkdir -p "$objdir/.distcc"
+		distcc_env=(CCACHE_PREFIX="$TOP/scripts/distcc-cc" DISTCC_LOG="$objdir/distcc.log" DISTCC_DIR="$objdir/.distcc")
+	fi
 	# dpkg-buildpackage exports hardening CFLAGS/LDFLAGS for userspace; the
 	# kernel's own tools (objtool) would pick them up, so they are dropped.
 	# Nor may it inherit what was given to our make: 'make bump VERSION=...'
 	# would reach it through MAKEFLAGS and set the kernel's own VERSION.
 	env -u CFLAGS -u CPPFLAGS -u CXXFLAGS -u LDFLAGS \
-		-u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS -u MAKELEVEL PATH="$KMAKE_PATH" \
+		-u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS -u MAKELEVEL PATH="$KMAKE_PATH" "${distcc_env[@]}" \
 		make -C "$SRC_DIR" O="$objdir" CC="$cc" PAHOLE=pahole RUSTC=false BINDGEN=false "$@"
 }
 
