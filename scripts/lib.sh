@@ -103,6 +103,19 @@ newest_version() {
 	echo "$best"
 }
 
+# Debian's own image package of the pinned version, the contrast to ours: the
+# signed linux-image-$STOCK_KREL, or before Debian has signed that upload its
+# -unsigned twin (the same kernel, /boot/vmlinuz-$STOCK_KREL, without the
+# Secure Boot signature, which the test VM does not check).
+stock_image_package() {
+	local pkg=linux-image-$STOCK_KREL
+	if ! archive_versions "$pkg" | grep -qxF "$VENDOR_VERSION" &&
+		archive_versions "$pkg-unsigned" | grep -qxF "$VENDOR_VERSION"; then
+		pkg=$pkg-unsigned
+	fi
+	echo "$pkg"
+}
+
 # A patch is made on (and refreshed against) one series: the one named in its
 # path (<topic>/<series>/...), else the default series. On another series it
 # may apply at an offset, which fuzz 0 allows; only fuzz would need a variant.
