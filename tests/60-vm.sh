@@ -1,12 +1,17 @@
 #!/bin/bash
 # The test machine: a Debian 12 disk image booted under QEMU (SeaBIOS -> GRUB
-# -> kernel, 2 vCPUs, serial console), with our debs on a second disk. The
-# in-VM side, one step per boot (install, tickless by default and the MSR
-# calls, default off, fallback, package lifecycle, ours as the saved default
-# and its removal), is tests/vm/step; this collects its TAP.
+# -> kernel, serial console), with our debs on a second disk. The in-VM side,
+# one step per boot, is tests/vm/step; this collects its TAP. Two VMs, each on
+# a fresh copy-on-write disk: 2 vCPUs (install, tickless by default and the
+# MSR calls, default off, fallback, package lifecycle, ours as the saved
+# default and its removal), then 4 vCPUs (every isolated CPU busy at once,
+# rtla, timers armed on a nohz_full CPU with three housekeeping CPUs).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 use_test_build
+# VM_PHASES (default both): "smp2", "smp4" or both, to rerun one VM by hand.
+phases=${VM_PHASES:-smp2 smp4}
+[[ $phases =~ ^(smp2|smp4)( (smp2|smp4))?$ ]] || die "VM_PHASES='$phases': give smp2, smp4 or 'smp2 smp4'"
 debs=("$(deb_path "linux-image-$KREL")" "$(deb_path "linux-headers-$KREL")"
 	"$(deb_path linux-tickless-tools)" "$(deb_path "linux-image-$META_NAME")"
 	"$(deb_path linux-tickless-dev)")
@@ -19,16 +24,26 @@ done
 
 img=$("$TOP/scripts/make-vm-image")
 run=$SERIES_DIR/vm-run
-rm -rf "$run"
-mkdir -p "$run/payload/debs"
-qemu-img create -q -f qcow2 -F raw -b "$img" "$run/disk.qcow2"
-cp "${debs[@]}" "$run/payload/debs/"
-cp "$TOP/tests/vm/step" "$TOP/tests/vm/krun_compat.c" "$run/payload/"
+run4=$SERIES_DIR/vm-run-smp4
+rm -rf "$run" "$run4"
+mkdir -p "$run/payload/debs" "$run4/payload/debs"
+for r in "$run" "$run4"; do
+	qemu-img create -q -f qcow2 -F raw -b "$img" "$r/disk.qcow2"
+	cp "${debs[@]}" "$r/payload/debs/"
+	cp "$TOP/tests/vm/step" "$r/payload/"
+done
+cp "$TOP/tests/vm/krun_compat.c" "$run/payload/"
 # The MSR syscalls' kselftest, built with the kernel's own selftest make
 # against the uapi headers of the build under test, static for the VM.
 if ! "$TOP/tests/vm/build-kselftest" "$run/payload" >"$run/kselftest-build.log" 2>&1; then
 	not_ok "building the msr_syscalls kselftest failed: see ${run#"$TOP"/}/kselftest-build.log"
 	tail -n 15 "$run/kselftest-build.log" | diag
+	finish
+fi
+# The timer lateness module, against the test build's object tree.
+if ! "$TOP/tests/vm/build-test-module" "$run4/payload" >"$run4/module-build.log" 2>&1; then
+	not_ok "building the timer_lateness module failed: see ${run4#"$TOP"/}/module-build.log"
+	tail -n 15 "$run4/module-build.log" | diag
 	finish
 fi
 # A second build with a higher version, for the upgrade test: the image and
@@ -44,10 +59,14 @@ for d in "${debs[0]}" "${debs[3]}"; do
 done
 rm -rf "$run/repack"
 # BENCH_ONLY=1 (make bench): install ours, boot it, run msr-bench, stop.
-printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\nBENCH_ONLY=%s\n' "$KREL" "linux-image-$META_NAME" "$upgrade_version" \
-	"$STOCK_TICKS_NOHZ_FULL" "${BENCH_ONLY:-0}" >"$run/payload/env"
-truncate -s 1G "$run/payload.img"
-mkfs.ext4 -q -L tickless-payload -d "$run/payload" "$run/payload.img"
+for phase in smp2 smp4; do
+	r=$run
+	[ "$phase" = smp2 ] || r=$run4
+	printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\nBENCH_ONLY=%s\nPHASE=%s\n' "$KREL" "linux-image-$META_NAME" \
+		"$upgrade_version" "$STOCK_TICKS_NOHZ_FULL" "${BENCH_ONLY:-0}" "$phase" >"$r/payload/env"
+	truncate -s 1G "$r/payload.img"
+	mkfs.ext4 -q -L tickless-payload -d "$r/payload" "$r/payload.img"
+done
 
 # What each vCPU of a hung guest was executing (scripts/run-vm asked QEMU's
 # monitor), named from the kernel symbols the step saved at that boot.
@@ -67,24 +86,32 @@ vcpu_report() {
 	rm -f "$syms"
 }
 
-t0=$(date +%s)
-set +e
-"$TOP/scripts/run-vm" "$run/disk.qcow2" "$run/payload.img" "$run/console.log" 1500
-status=$?
-set -e
-echo "# VM run: $(($(date +%s) - t0)) s, qemu exit status $status"
-# The log is read whole first: grep -q on a pipe would stop tr with SIGPIPE,
-# and with pipefail a match would read as no match.
-console=$(tr -d '\r' <"$run/console.log")
-sed -n 's/^TICKLESS-TAP //p' <<<"$console"
-if grep -q '^TICKLESS-DONE' <<<"$console"; then
-	ok "the VM ran all its boots and powered off"
-else
-	not_ok "the VM did not finish (status $status: timeout, panic or hang): see ${run#"$TOP"/}/console.log"
-	tail -n 15 <<<"$console" | diag
-	if [ -s "$run/console.log.monitor" ]; then vcpu_report "$run" | diag; fi
+# Boots one VM ($1: its run directory, $2: vCPUs) and reports its TAP.
+vm_run() {
+	local r=$1 t0 status console
+	t0=$(date +%s)
+	set +e
+	VM_SMP=$2 "$TOP/scripts/run-vm" "$r/disk.qcow2" "$r/payload.img" "$r/console.log" 1500
+	status=$?
+	set -e
+	echo "# VM run, $2 vCPUs: $(($(date +%s) - t0)) s, qemu exit status $status"
+	# The log is read whole first: grep -q on a pipe would stop tr with SIGPIPE,
+	# and with pipefail a match would read as no match.
+	console=$(tr -d '\r' <"$r/console.log")
+	sed -n 's/^TICKLESS-TAP //p' <<<"$console"
+	if grep -q '^TICKLESS-DONE' <<<"$console"; then
+		ok "the $2-vCPU VM ran all its boots and powered off"
+	else
+		not_ok "the $2-vCPU VM did not finish (status $status: timeout, panic or hang): see ${r#"$TOP"/}/console.log"
+		tail -n 15 <<<"$console" | diag
+		if [ -s "$r/console.log.monitor" ]; then vcpu_report "$r" | diag; fi
+	fi
+	if grep -q '^TICKLESS-TAP not ok' <<<"$console"; then FAILED=1; fi
+}
+if [[ $phases == *smp2* ]]; then
+	vm_run "$run" "${VM_SMP:-2}"
+	# msr-bench's JSON from the VM, for `make bench` (scripts/plot-bench).
+	debugfs -R "dump /msr-bench.json $run/msr-bench.json" "$run/payload.img" >/dev/null 2>&1 || rm -f "$run/msr-bench.json"
 fi
-if grep -q '^TICKLESS-TAP not ok' <<<"$console"; then FAILED=1; fi
-# msr-bench's JSON from the VM, for `make bench` (scripts/plot-bench).
-debugfs -R "dump /msr-bench.json $run/msr-bench.json" "$run/payload.img" >/dev/null 2>&1 || rm -f "$run/msr-bench.json"
+if [[ $phases == *smp4* ]] && [ "${BENCH_ONLY:-0}" != 1 ]; then vm_run "$run4" 4; fi
 finish
