@@ -59,11 +59,13 @@ for d in "${debs[0]}" "${debs[3]}"; do
 done
 rm -rf "$run/repack"
 # BENCH_ONLY=1 (make bench): install ours, boot it, run msr-bench, stop.
+# ACCEL: what scripts/run-vm will use (kvm or tcg), for what TCG cannot run.
+accel=$("$TOP/scripts/probe-accel")
 for phase in smp2 smp4; do
 	r=$run
 	[ "$phase" = smp2 ] || r=$run4
-	printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\nBENCH_ONLY=%s\nPHASE=%s\n' "$KREL" "linux-image-$META_NAME" \
-		"$upgrade_version" "$STOCK_TICKS_NOHZ_FULL" "${BENCH_ONLY:-0}" "$phase" >"$r/payload/env"
+	printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\nBENCH_ONLY=%s\nPHASE=%s\nACCEL=%s\n' "$KREL" "linux-image-$META_NAME" \
+		"$upgrade_version" "$STOCK_TICKS_NOHZ_FULL" "${BENCH_ONLY:-0}" "$phase" "$accel" >"$r/payload/env"
 	truncate -s 1G "$r/payload.img"
 	mkfs.ext4 -q -L tickless-payload -d "$r/payload" "$r/payload.img"
 done
@@ -86,13 +88,12 @@ vcpu_report() {
 	rm -f "$syms"
 }
 
-# Boots one VM ($1: its run directory, $2: vCPUs, $3: VM_TCG_THREAD) and
-# reports its TAP.
+# Boots one VM ($1: its run directory, $2: vCPUs) and reports its TAP.
 vm_run() {
 	local r=$1 t0 status console
 	t0=$(date +%s)
 	set +e
-	VM_SMP=$2 VM_TCG_THREAD=$3 "$TOP/scripts/run-vm" "$r/disk.qcow2" "$r/payload.img" "$r/console.log" 1500
+	VM_SMP=$2 "$TOP/scripts/run-vm" "$r/disk.qcow2" "$r/payload.img" "$r/console.log" 1500
 	status=$?
 	set -e
 	echo "# VM run, $2 vCPUs: $(($(date +%s) - t0)) s, qemu exit status $status"
@@ -110,11 +111,9 @@ vm_run() {
 	if grep -q '^TICKLESS-TAP not ok' <<<"$console"; then FAILED=1; fi
 }
 if [[ $phases == *smp2* ]]; then
-	vm_run "$run" "${VM_SMP:-2}" multi
+	vm_run "$run" "${VM_SMP:-2}"
 	# msr-bench's JSON from the VM, for `make bench` (scripts/plot-bench).
 	debugfs -R "dump /msr-bench.json $run/msr-bench.json" "$run/payload.img" >/dev/null 2>&1 || rm -f "$run/msr-bench.json"
 fi
-# Single-threaded TCG (scripts/run-vm): the rtla runs of the 4-vCPU VM turn
-# trace points on and off, which live-locked multi-threaded TCG.
-if [[ $phases == *smp4* ]] && [ "${BENCH_ONLY:-0}" != 1 ]; then vm_run "$run4" 4 single; fi
+if [[ $phases == *smp4* ]] && [ "${BENCH_ONLY:-0}" != 1 ]; then vm_run "$run4" 4; fi
 finish
