@@ -12,6 +12,9 @@ use_test_build
 # VM_PHASES (default both): "smp2", "smp4" or both, to rerun one VM by hand.
 phases=${VM_PHASES:-smp2 smp4}
 [[ $phases =~ ^(smp2|smp4)( (smp2|smp4))?$ ]] || die "VM_PHASES='$phases': give smp2, smp4 or 'smp2 smp4'"
+# BENCH_ONLY=1 (make bench): the 2-vCPU VM alone installs ours, boots it,
+# runs msr-bench and stops.
+if [ "${BENCH_ONLY:-0}" = 1 ]; then phases=smp2; fi
 debs=("$(deb_path "linux-image-$KREL")" "$(deb_path "linux-headers-$KREL")"
 	"$(deb_path linux-tickless-tools)" "$(deb_path "linux-image-$META_NAME")"
 	"$(deb_path linux-tickless-dev)")
@@ -25,47 +28,54 @@ done
 img=$("$TOP/scripts/make-vm-image")
 run=$SERIES_DIR/vm-run
 run4=$SERIES_DIR/vm-run-smp4
+# The run directory of each phase.
+dirs=()
+[[ $phases != *smp2* ]] || dirs+=("$run")
+[[ $phases != *smp4* ]] || dirs+=("$run4")
 rm -rf "$run" "$run4"
-mkdir -p "$run/payload/debs" "$run4/payload/debs"
-for r in "$run" "$run4"; do
+for r in "${dirs[@]}"; do
+	mkdir -p "$r/payload/debs"
 	qemu-img create -q -f qcow2 -F raw -b "$img" "$r/disk.qcow2"
 	cp "${debs[@]}" "$r/payload/debs/"
 	cp "$TOP/tests/vm/step" "$r/payload/"
 done
-cp "$TOP/tests/vm/krun_compat.c" "$run/payload/"
-# The MSR syscalls' kselftest, built with the kernel's own selftest make
-# against the uapi headers of the build under test, static for the VM.
-if ! "$TOP/tests/vm/build-kselftest" "$run/payload" >"$run/kselftest-build.log" 2>&1; then
-	not_ok "building the msr_syscalls kselftest failed: see ${run#"$TOP"/}/kselftest-build.log"
-	tail -n 15 "$run/kselftest-build.log" | diag
-	finish
-fi
-# The timer lateness module, against the test build's object tree.
-if ! "$TOP/tests/vm/build-test-module" "$run4/payload" >"$run4/module-build.log" 2>&1; then
-	not_ok "building the timer_lateness module failed: see ${run4#"$TOP"/}/module-build.log"
-	tail -n 15 "$run4/module-build.log" | diag
-	finish
-fi
-# A second build with a higher version, for the upgrade test: the image and
-# meta packages repacked, so only the versions (and dpkg's upgrade path) differ.
-upgrade_version=$PKG_VERSION+upgradetest1
-mkdir -p "$run/payload/upgrade"
-for d in "${debs[0]}" "${debs[3]}"; do
+if [[ $phases == *smp2* ]]; then
+	cp "$TOP/tests/vm/krun_compat.c" "$run/payload/"
+	# The MSR syscalls' kselftest, built with the kernel's own selftest make
+	# against the uapi headers of the build under test, static for the VM.
+	if ! "$TOP/tests/vm/build-kselftest" "$run/payload" >"$run/kselftest-build.log" 2>&1; then
+		not_ok "building the msr_syscalls kselftest failed: see ${run#"$TOP"/}/kselftest-build.log"
+		tail -n 15 "$run/kselftest-build.log" | diag
+		finish
+	fi
+	# A second build with a higher version, for the upgrade test: the image and
+	# meta packages repacked, so only the versions (and dpkg's upgrade path) differ.
+	upgrade_version=$PKG_VERSION+upgradetest1
+	mkdir -p "$run/payload/upgrade"
+	for d in "${debs[0]}" "${debs[3]}"; do
+		rm -rf "$run/repack"
+		dpkg-deb -R "$d" "$run/repack"
+		sed -i "s/$PKG_VERSION/$upgrade_version/g" "$run/repack/DEBIAN/control"
+		name=$(basename "$d" | sed "s/_${PKG_VERSION}_/_${upgrade_version}_/")
+		dpkg-deb -b -Zxz -z1 "$run/repack" "$run/payload/upgrade/$name" >/dev/null
+	done
 	rm -rf "$run/repack"
-	dpkg-deb -R "$d" "$run/repack"
-	sed -i "s/$PKG_VERSION/$upgrade_version/g" "$run/repack/DEBIAN/control"
-	name=$(basename "$d" | sed "s/_${PKG_VERSION}_/_${upgrade_version}_/")
-	dpkg-deb -b -Zxz -z1 "$run/repack" "$run/payload/upgrade/$name" >/dev/null
-done
-rm -rf "$run/repack"
-# BENCH_ONLY=1 (make bench): install ours, boot it, run msr-bench, stop.
+fi
+if [[ $phases == *smp4* ]]; then
+	# The timer lateness module, against the test build's object tree.
+	if ! "$TOP/tests/vm/build-test-module" "$run4/payload" >"$run4/module-build.log" 2>&1; then
+		not_ok "building the timer_lateness module failed: see ${run4#"$TOP"/}/module-build.log"
+		tail -n 15 "$run4/module-build.log" | diag
+		finish
+	fi
+fi
 # ACCEL: what scripts/run-vm will use (kvm or tcg), for what TCG cannot run.
 accel=$("$TOP/scripts/probe-accel")
-for phase in smp2 smp4; do
+for phase in $phases; do
 	r=$run
 	[ "$phase" = smp2 ] || r=$run4
 	printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\nBENCH_ONLY=%s\nPHASE=%s\nACCEL=%s\n' "$KREL" "linux-image-$META_NAME" \
-		"$upgrade_version" "$STOCK_TICKS_NOHZ_FULL" "${BENCH_ONLY:-0}" "$phase" "$accel" >"$r/payload/env"
+		"${upgrade_version:-}" "$STOCK_TICKS_NOHZ_FULL" "${BENCH_ONLY:-0}" "$phase" "$accel" >"$r/payload/env"
 	truncate -s 1G "$r/payload.img"
 	mkfs.ext4 -q -L tickless-payload -d "$r/payload" "$r/payload.img"
 done
@@ -118,5 +128,5 @@ if [[ $phases == *smp2* ]]; then
 fi
 # Single-threaded TCG for 4 vCPUs (scripts/run-vm, VM_TCG_THREAD): with one
 # thread per vCPU, QEMU 7.2 ran stale translations of patched kernel text.
-if [[ $phases == *smp4* ]] && [ "${BENCH_ONLY:-0}" != 1 ]; then vm_run "$run4" 4 single; fi
+if [[ $phases == *smp4* ]]; then vm_run "$run4" 4 single; fi
 finish

@@ -14,6 +14,8 @@
  * CPU may be idle with its tick stopped, and a timer queued there must
  * still expire on time.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
@@ -112,22 +114,20 @@ static int __init timer_lateness_init(void)
 	struct task_struct *t;
 
 	if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu)) {
-		pr_err("timer_lateness: CPU %d is not online: load with cpu=<an online CPU>\n", cpu);
+		pr_err("CPU %d is not online: load with cpu=<an online CPU>\n", cpu);
 		return -EINVAL;
 	}
 	if (count < 1 || max_delay < 1) {
-		pr_err("timer_lateness: count=%d max_delay=%d: both must be at least 1\n", count, max_delay);
+		pr_err("count=%d max_delay=%d: both must be at least 1\n", count, max_delay);
 		return -EINVAL;
 	}
 	timer_setup(&probe.timer, probe_fired, 0);
 	init_completion(&probe.fired);
-	t = kthread_create(arm_timers, NULL, "timer_lateness/%d", cpu);
+	t = kthread_run_on_cpu(arm_timers, NULL, cpu, "timer_lateness/%u");
 	if (IS_ERR(t))
 		return PTR_ERR(t);
-	kthread_bind(t, cpu);
-	wake_up_process(t);
 	wait_for_completion(&series_done);
-	pr_info("timer_lateness: timers armed on CPU %d: %d expired (%d on CPU %d itself), %d lost, latest %d jiffies late, %d more than 2 late (HZ=%d)\n",
+	pr_info("timers armed on CPU %d: %d expired (%d on CPU %d itself), %d lost, latest %d jiffies late, %d more than 2 late (HZ=%d)\n",
 		cpu, expired, on_arming_cpu, cpu, lost, max_late, late_2, HZ);
 	return 0;
 }
