@@ -98,13 +98,13 @@ vcpu_report() {
 	rm -f "$syms"
 }
 
-# Boots one VM ($1: its run directory, $2: vCPUs, $3: VM_TCG_THREAD) and
-# reports its TAP.
+# Boots one VM ($1: its run directory, $2: vCPUs, $3: VM_TCG_THREAD, $4: NUMA
+# nodes) and reports its TAP.
 vm_run() {
 	local r=$1 t0 status console
 	t0=$(date +%s)
 	set +e
-	VM_SMP=$2 VM_TCG_THREAD=$3 "$TOP/scripts/run-vm" "$r/disk.qcow2" "$r/payload.img" "$r/console.log" 1500
+	VM_SMP=$2 VM_TCG_THREAD=$3 VM_NUMA_NODES=$4 "$TOP/scripts/run-vm" "$r/disk.qcow2" "$r/payload.img" "$r/console.log" 1500
 	status=$?
 	set -e
 	echo "# VM run, $2 vCPUs: $(($(date +%s) - t0)) s, qemu exit status $status"
@@ -122,11 +122,12 @@ vm_run() {
 	if grep -q '^TICKLESS-TAP not ok' <<<"$console"; then FAILED=1; fi
 }
 if [[ $phases == *smp2* ]]; then
-	vm_run "$run" "${VM_SMP:-2}" multi
+	vm_run "$run" "${VM_SMP:-2}" multi 1
 	# msr-bench's JSON from the VM, for `make bench` (scripts/plot-bench).
 	debugfs -R "dump /msr-bench.json $run/msr-bench.json" "$run/payload.img" >/dev/null 2>&1 || rm -f "$run/msr-bench.json"
 fi
 # Single-threaded TCG for 4 vCPUs (scripts/run-vm, VM_TCG_THREAD): with one
 # thread per vCPU, QEMU 7.2 ran stale translations of patched kernel text.
-if [[ $phases == *smp4* ]]; then vm_run "$run4" 4 single; fi
+# Two NUMA nodes, CPUs 0-1 and 2-3, for the timer check (tests/vm/step).
+if [[ $phases == *smp4* ]]; then vm_run "$run4" 4 single 2; fi
 finish
