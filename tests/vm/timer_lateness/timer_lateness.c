@@ -14,7 +14,10 @@
  * on 6.1). With every housekeeping CPU idle, the kernel picks the first one
  * on the arming CPU's node, CPU 2: idle with its tick stopped, and not the
  * timekeeper, whose tick never stops. A timer queued there must still expire
- * on time. @expired_on tells where they went.
+ * on time. @queued_on tells where they were queued (the CPU of the base
+ * mod_timer() put them on), @expired_on where their callbacks ran: on 6.12
+ * the timer migration hierarchy lets a busy CPU expire the global timers of
+ * an idle one, so the two can differ.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -57,6 +60,9 @@ MODULE_PARM_DESC(late_2, "timers that expired more than 2 jiffies late");
 static int on_arming_cpu;
 module_param(on_arming_cpu, int, 0444);
 MODULE_PARM_DESC(on_arming_cpu, "timers whose callback ran on @cpu itself");
+static int queued_on[8];
+module_param_array(queued_on, int, NULL, 0444);
+MODULE_PARM_DESC(queued_on, "timers that mod_timer() queued on CPU 0, 1, ..., 7");
 static int expired_on[8];
 module_param_array(expired_on, int, NULL, 0444);
 MODULE_PARM_DESC(expired_on, "timers whose callback ran on CPU 0, 1, ..., 7");
@@ -89,10 +95,15 @@ static int arm_timers(void *unused)
 
 	for (i = 0; i < count; i++) {
 		unsigned long delay = 1 + i % max_delay;
+		unsigned int queued;
 		long late;
 
 		reinit_completion(&probe.fired);
 		mod_timer(&probe.timer, jiffies + delay);
+		/* The base's CPU, which stays in the flags after the timer fires. */
+		queued = READ_ONCE(probe.timer.flags) & TIMER_CPUMASK;
+		if (queued < ARRAY_SIZE(queued_on))
+			queued_on[queued]++;
 		if (!wait_for_completion_timeout(&probe.fired, delay + 5 * HZ)) {
 			del_timer_sync(&probe.timer);
 			lost++;
@@ -134,8 +145,9 @@ static int __init timer_lateness_init(void)
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	wait_for_completion(&series_done);
-	pr_info("timers armed on CPU %d: %d expired (%d on CPU %d itself; on CPUs 0-3: %d,%d,%d,%d), %d lost, latest %d jiffies late, %d more than 2 late (HZ=%d)\n",
-		cpu, expired, on_arming_cpu, cpu, expired_on[0], expired_on[1],
+	pr_info("timers armed on CPU %d: queued on CPUs 0-3: %d,%d,%d,%d; %d expired (%d on CPU %d itself; on CPUs 0-3: %d,%d,%d,%d), %d lost, latest %d jiffies late, %d more than 2 late (HZ=%d)\n",
+		cpu, queued_on[0], queued_on[1], queued_on[2], queued_on[3],
+		expired, on_arming_cpu, cpu, expired_on[0], expired_on[1],
 		expired_on[2], expired_on[3], lost, max_late, late_2, HZ);
 	return 0;
 }
