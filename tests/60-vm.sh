@@ -71,18 +71,11 @@ if [[ $phases == *smp4* ]]; then
 fi
 # ACCEL: what scripts/run-vm will use (kvm or tcg), for what TCG cannot run.
 accel=$("$TOP/scripts/probe-accel")
-# Single-threaded TCG for both VMs (scripts/run-vm, VM_TCG_THREAD): with one
-# thread per vCPU, QEMU 7.2 ran stale translations of patched kernel text.
-# Multi-threaded, the 2-vCPU VM once hung in CI in a way that fits: Debian's
-# own 6.1 with nohz_full=1, CPU 0 running in __hrtimer_run_queues() for the
-# rest of the run, right after boot 8 turned on trace events, among them
-# hrtimer_expire_entry, whose site __run_hrtimer() is inlined there.
-tcg_thread=single
 for phase in $phases; do
 	r=$run
 	[ "$phase" = smp2 ] || r=$run4
-	printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\nBENCH_ONLY=%s\nPHASE=%s\nACCEL=%s\nTCG_THREAD=%s\n' "$KREL" "linux-image-$META_NAME" \
-		"${upgrade_version:-}" "$STOCK_TICKS_NOHZ_FULL" "${BENCH_ONLY:-0}" "$phase" "$accel" "$tcg_thread" >"$r/payload/env"
+	printf 'KREL=%s\nMETA=%s\nUPGRADE_VERSION=%s\nSTOCK_TICKS_NOHZ_FULL=%s\nBENCH_ONLY=%s\nPHASE=%s\nACCEL=%s\n' "$KREL" "linux-image-$META_NAME" \
+		"${upgrade_version:-}" "$STOCK_TICKS_NOHZ_FULL" "${BENCH_ONLY:-0}" "$phase" "$accel" >"$r/payload/env"
 	truncate -s 1G "$r/payload.img"
 	mkfs.ext4 -q -L tickless-payload -d "$r/payload" "$r/payload.img"
 done
@@ -105,13 +98,13 @@ vcpu_report() {
 	rm -f "$syms"
 }
 
-# Boots one VM ($1: its run directory, $2: vCPUs, $3: VM_TCG_THREAD, $4: NUMA
-# nodes) and reports its TAP.
+# Boots one VM ($1: its run directory, $2: vCPUs, $3: NUMA nodes) and reports
+# its TAP. Under TCG, scripts/run-vm's single-threaded default.
 vm_run() {
 	local r=$1 t0 status console
 	t0=$(date +%s)
 	set +e
-	VM_SMP=$2 VM_TCG_THREAD=$3 VM_NUMA_NODES=$4 "$TOP/scripts/run-vm" "$r/disk.qcow2" "$r/payload.img" "$r/console.log" 1500
+	VM_SMP=$2 VM_NUMA_NODES=$3 "$TOP/scripts/run-vm" "$r/disk.qcow2" "$r/payload.img" "$r/console.log" 1500
 	status=$?
 	set -e
 	echo "# VM run, $2 vCPUs: $(($(date +%s) - t0)) s, qemu exit status $status"
@@ -129,10 +122,10 @@ vm_run() {
 	if grep -q '^TICKLESS-TAP not ok' <<<"$console"; then FAILED=1; fi
 }
 if [[ $phases == *smp2* ]]; then
-	vm_run "$run" "${VM_SMP:-2}" "$tcg_thread" 1
+	vm_run "$run" "${VM_SMP:-2}" 1
 	# msr-bench's JSON from the VM, for `make bench` (scripts/plot-bench).
 	debugfs -R "dump /msr-bench.json $run/msr-bench.json" "$run/payload.img" >/dev/null 2>&1 || rm -f "$run/msr-bench.json"
 fi
 # Two NUMA nodes, CPUs 0-1 and 2-3, for the timer check (tests/vm/step).
-if [[ $phases == *smp4* ]]; then vm_run "$run4" 4 "$tcg_thread" 2; fi
+if [[ $phases == *smp4* ]]; then vm_run "$run4" 4 2; fi
 finish
