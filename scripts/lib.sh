@@ -36,16 +36,49 @@ valid_names() {
 	find "$d" -maxdepth 1 -type f -printf '%f\n' | sort | tr '\n' ' '
 }
 
-# Reads series.d/$SERIES and derives the names every later stage uses.
+# Reads arch.d/$ARCH, the architecture the kernel is built for (Debian's
+# name): ARCH, else dpkg-buildpackage's host architecture (-a), else the build
+# machine's; $1 names another. CROSS_COMPILE is set when that is not the
+# build machine's.
+load_arch() {
+	local build_arch def
+	build_arch=$(dpkg-architecture -qDEB_BUILD_ARCH 2>/dev/null)
+	ARCH=${1:-${ARCH:-${DEB_HOST_ARCH:-$build_arch}}}
+	def=$TOP/arch.d/$ARCH
+	[ -f "$def" ] || die "unknown architecture '$ARCH': valid architectures are $(valid_names "$TOP/arch.d")(ARCH=..., Debian's names, not kbuild's)"
+	if [ -z "${1:-}" ] && [ -n "${DEB_HOST_ARCH:-}" ] && [ "$DEB_HOST_ARCH" != "$ARCH" ]; then
+		die "ARCH=$ARCH, but dpkg-buildpackage builds for $DEB_HOST_ARCH: give one of them"
+	fi
+	KERNEL_ARCH='' FLAVOUR='' NAME_SUFFIX='' COMPAT_ARCH=''
+	# shellcheck source=/dev/null
+	. "$def"
+	: "${KERNEL_ARCH:?$def sets no KERNEL_ARCH}" "${FLAVOUR:?$def sets no FLAVOUR}"
+	GNU_TYPE=$(dpkg-architecture -a"$ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)
+	CROSS_COMPILE='' CROSS_COMPILE_COMPAT=''
+	if [ "$ARCH" != "$build_arch" ]; then CROSS_COMPILE=$GNU_TYPE-; fi
+	if [ -n "$COMPAT_ARCH" ]; then
+		CROSS_COMPILE_COMPAT=$(dpkg-architecture -a"$COMPAT_ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)-
+	fi
+}
+
+# Every architecture arch.d/ knows, one per line.
+all_arches() {
+	find "$TOP/arch.d" -maxdepth 1 -type f -printf '%f\n' | sort
+}
+
+# Reads series.d/$SERIES (and the architecture, load_arch) and derives the
+# names every later stage uses.
 load_series() {
 	local pin=$TOP/series.d/$SERIES
 	[ -f "$pin" ] || die "unknown series '$SERIES': valid series are $(valid_names "$TOP/series.d")(SERIES=...)"
-	META_NAME=tickless-amd64 STOCK_TICKS_NOHZ_FULL=no
+	load_arch
+	META_SERIES='' STOCK_TICKS_NOHZ_FULL=no
 	# shellcheck source=/dev/null
 	. "$pin"
 	: "${VENDOR_VERSION:?$pin sets no VENDOR_VERSION}" "${VENDOR_ABI:?$pin sets no VENDOR_ABI}"
-	KREL=$VENDOR_ABI-tickless-amd64
-	STOCK_KREL=$VENDOR_ABI-amd64
+	KREL=$VENDOR_ABI-tickless-$FLAVOUR
+	STOCK_KREL=$VENDOR_ABI-$FLAVOUR
+	META_NAME=${META_SERIES}tickless-$FLAVOUR
 	# Like Debian (src:linux and src:linux-6.12 in bookworm), each series is
 	# its own source package with its own changelog; the default series' is
 	# the repository root's debian/changelog.
@@ -64,17 +97,21 @@ load_series() {
 	VENDOR_CONFIG_DIR=${VENDOR_CONFIG_DIR:-$TOP/configs/vendor/$SERIES}
 }
 
-# Debian's config files that the profiles build from (their BASE_CONFIG):
-# what make bump takes from linux-config-<series> into configs/vendor/.
+# Debian's config files that the profiles build from (their BASE_CONFIG), for
+# every architecture: what make bump takes from each architecture's
+# linux-config-<series> into configs/vendor/.
 vendor_config_names() {
-	local def
-	for def in "$TOP"/kconfig-fragments/profiles/*; do
-		(
-			BASE_CONFIG=''
-			# shellcheck source=/dev/null
-			. "$def"
-			echo "$BASE_CONFIG"
-		)
+	local def a
+	for a in $(all_arches); do
+		for def in "$TOP"/kconfig-fragments/profiles/*; do
+			(
+				load_arch "$a"
+				BASE_CONFIG=''
+				# shellcheck source=/dev/null
+				. "$def"
+				echo "$BASE_CONFIG"
+			)
+		done
 	done | sort -u
 }
 
@@ -103,6 +140,19 @@ newest_version() {
 	echo "$best"
 }
 
+# apt-get ($2...) on another architecture's ($1) packages of this machine's
+# sources, for apt-get download of linux-config-<series>:arm64: its own lists,
+# cache and an empty dpkg status in build/cache/apt-<arch>, so neither apt's
+# state here nor dpkg's architectures change (no dpkg --add-architecture).
+foreign_apt() {
+	local arch=$1 dir=$BUILD_ROOT/cache/apt-$1
+	shift
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	touch "$dir/status"
+	apt-get -q -o APT::Architecture="$arch" -o APT::Architectures="$arch" -o APT::Sandbox::User=root \
+		-o Dir::State::Lists="$dir/lists" -o Dir::State::Status="$dir/status" -o Dir::Cache="$dir" "$@"
+}
+
 # Debian's own image package of the pinned version, the contrast to ours: the
 # signed linux-image-$STOCK_KREL, or before Debian has signed that upload its
 # -unsigned twin (the same kernel, /boot/vmlinuz-$STOCK_KREL, without the
@@ -129,22 +179,50 @@ patch_is_native() {
 load_profile() {
 	local def=$TOP/kconfig-fragments/profiles/$PROFILE
 	[ -f "$def" ] || die "unknown profile '$PROFILE': valid profiles are $(valid_names "$TOP/kconfig-fragments/profiles")(PROFILE=...)"
-	BASE_CONFIG='' LOCALMOD_MODULES='' EXTRA_FRAGMENTS=''
+	BASE_CONFIG='' LOCALMOD_MODULES=''
 	# shellcheck source=/dev/null
 	. "$def"
 	[ -n "$BASE_CONFIG" ] || die "$def sets no BASE_CONFIG"
 	# OBJ_DIR= from the environment builds elsewhere (the reproducibility test does).
-	OBJ_DIR=${OBJ_DIR:-$SERIES_DIR/obj-$PROFILE}
+	OBJ_DIR=${OBJ_DIR:-$SERIES_DIR/obj-$PROFILE$NAME_SUFFIX}
+	# The committed result of resolve-config (make configs).
+	RESOLVED_CONFIG=$TOP/configs/$SERIES-$PROFILE$NAME_SUFFIX.config
 }
 
-# The patches of SERIES, in order, from a series file ($1, default
-# patches/series): every patch line but those tagged "# only: <series...>"
-# that do not name SERIES.
-series_patches() {
-	awk -v s="$SERIES" '$1 !~ /^#/ && NF {
-		if (match($0, /#[ \t]*only:/) && index(" " substr($0, RSTART + RLENGTH) " ", " " s " ") == 0) next
+# The first word of every line of a list file ($1: patches/series,
+# kconfig-fragments/order) that applies here. A line tagged "# only: WORD..."
+# applies where each dimension its words name matches: a series
+# (series.d/), an architecture (arch.d/) or, with $2, a profile
+# (kconfig-fragments/profiles/). "# only: 6.12 amd64" is 6.12 on amd64; "#
+# only: 6.1 6.12" is either series. An unknown word is refused with file:line.
+only_lines() {
+	local file=$1 profile=${2:-}
+	awk -v series="$SERIES" -v arch="${ARCH:-}" -v profile="$profile" -v name="${file#"$TOP"/}" \
+		-v all_series="$(valid_names "$TOP/series.d")" -v all_arches="$(valid_names "$TOP/arch.d")" \
+		-v all_profiles="$(valid_names "$TOP/kconfig-fragments/profiles")" '
+	function known(list, w) { return index(" " list, " " w " ") > 0 }
+	$1 !~ /^#/ && NF {
+		if (match($0, /#[ \t]*only:/)) {
+			n = split(substr($0, RSTART + RLENGTH), w, /[ \t]+/)
+			named_s = named_a = named_p = hit_s = hit_a = hit_p = 0
+			for (i = 1; i <= n; i++) {
+				if (w[i] == "") continue
+				if (known(all_series, w[i])) { named_s = 1; if (w[i] == series) hit_s = 1 }
+				else if (known(all_arches, w[i])) { named_a = 1; if (w[i] == arch) hit_a = 1 }
+				else if (known(all_profiles, w[i])) { named_p = 1; if (w[i] == profile) hit_p = 1 }
+				else { printf "error: %s:%d: \"# only: %s\" names no series, architecture or profile: give one of %s%s%s\n", name, NR, w[i], all_series, all_arches, all_profiles > "/dev/stderr"; bad = 1; exit 1 }
+			}
+			if ((named_s && !hit_s) || (named_a && !hit_a) || (named_p && profile != "" && !hit_p)) next
+		}
 		print $1
-	}' "${1:-$TOP/patches/series}"
+	}
+	END { exit bad }' "$file"
+}
+
+# The patches of SERIES (and ARCH), in order, from a series file ($1, default
+# patches/series): only_lines.
+series_patches() {
+	only_lines "${1:-$TOP/patches/series}"
 }
 
 # Quilt always runs with the project's settings, so that push and refresh
@@ -175,17 +253,26 @@ run_quilt() {
 # Build-Conflicts. Rust is not built (Debian's bookworm kernels have no Rust:
 # their configs say CONFIG_RUSTC_VERSION=0), so no Rust compiler is named.
 KMAKE_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# Another architecture's kernel is built with Debian's cross compiler of the
+# same version (gcc-12-<GNU type>), and arm64's compat vDSO with the armhf one.
 kmake() {
 	local objdir=$1
 	shift
-	local cc=gcc-12 distcc_env=()
-	if PATH=$KMAKE_PATH command -v ccache >/dev/null; then cc="ccache gcc-12"; fi
+	local gcc=${CROSS_COMPILE}gcc-12 distcc_env=() cross=()
+	local cc=$gcc
+	PATH=$KMAKE_PATH command -v "$gcc" >/dev/null || die "$gcc is missing, needed for ARCH=$ARCH: run 'sudo make deps'"
+	if [ -n "$CROSS_COMPILE_COMPAT" ]; then
+		PATH=$KMAKE_PATH command -v "${CROSS_COMPILE_COMPAT}gcc-12" >/dev/null ||
+			die "${CROSS_COMPILE_COMPAT}gcc-12 (the compat vDSO's compiler) is missing, needed for ARCH=$ARCH: run 'sudo make deps'"
+		cross=(CROSS_COMPILE_COMPAT="$CROSS_COMPILE_COMPAT" CC_COMPAT="${CROSS_COMPILE_COMPAT}gcc-12")
+	fi
+	if PATH=$KMAKE_PATH command -v ccache >/dev/null; then cc="ccache $gcc"; fi
 	# DISTCC_HOSTS (distcc's own syntax) spreads the compile: ccache stays first
 	# in line and hands its misses to distcc through CCACHE_PREFIX, so CC, hence
 	# kbuild's command lines, CC_VERSION_TEXT and the objects, do not change.
 	# DISTCC_LOG collects what build-kernel counts.
 	if [ -n "${DISTCC_HOSTS:-}" ]; then
-		[ "$cc" != gcc-12 ] || die "DISTCC_HOSTS needs ccache in front of distcc: run 'make deps'"
+		[ "$cc" != "$gcc" ] || die "DISTCC_HOSTS needs ccache in front of distcc: run 'make deps'"
 		# distcc keeps its locks and host states in DISTCC_DIR and does not create it.
 		mkdir -p "$objdir/.distcc"
 		distcc_env=(CCACHE_PREFIX="$TOP/scripts/distcc-cc" DISTCC_LOG="$objdir/distcc.log" DISTCC_DIR="$objdir/.distcc")
@@ -196,19 +283,18 @@ kmake() {
 	# would reach it through MAKEFLAGS and set the kernel's own VERSION.
 	env -u CFLAGS -u CPPFLAGS -u CXXFLAGS -u LDFLAGS \
 		-u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS -u MAKELEVEL PATH="$KMAKE_PATH" "${distcc_env[@]}" \
-		make -C "$SRC_DIR" O="$objdir" CC="$cc" PAHOLE=pahole RUSTC=false BINDGEN=false "$@"
+		make -C "$SRC_DIR" O="$objdir" ARCH="$KERNEL_ARCH" CROSS_COMPILE="$CROSS_COMPILE" "${cross[@]}" \
+		CC="$cc" PAHOLE=pahole RUSTC=false BINDGEN=false "$@"
 }
 
-# FRAGMENTS: the paths of kconfig-fragments/order, then of the profile's
-# EXTRA_FRAGMENTS (what only that profile needs, e.g. the test profile's KUnit).
+# FRAGMENTS: the paths of the kconfig-fragments/order lines that apply to
+# this series, architecture and profile (only_lines).
 load_fragments() {
 	local f names
-	mapfile -t names < <(awk '$1 !~ /^#/ && NF { print $1 }' "$TOP/kconfig-fragments/order")
-	# shellcheck disable=SC2206 # a word list by design
-	names+=($EXTRA_FRAGMENTS)
+	names=$(only_lines "$TOP/kconfig-fragments/order" "$PROFILE") || exit 1
 	FRAGMENTS=()
-	for f in "${names[@]}"; do
-		[ -f "$TOP/kconfig-fragments/$f" ] || die "fragment $f (kconfig-fragments/order or profile $PROFILE) does not exist: add the file or drop the name"
+	for f in $names; do
+		[ -f "$TOP/kconfig-fragments/$f" ] || die "fragment $f (kconfig-fragments/order) does not exist: add the file or drop the name"
 		FRAGMENTS+=("$TOP/kconfig-fragments/$f")
 	done
 }

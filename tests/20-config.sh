@@ -8,7 +8,18 @@ set -euo pipefail
 cd "$TOP"
 
 check "make prepare (unpack + patch stack)" make -s prepare
-check "configs/ in sync; landing check passes on every profile" scripts/update-configs --check
+check "configs/ in sync; landing check passes on every profile and architecture" scripts/update-configs --check
+# arm64 is cross-resolved: what Debian's own arm64 configs have must survive,
+# the compat vDSO (built by the armhf compiler) among them, and the x86-only
+# MSR system calls must not be asked for.
+for p in production test; do
+	c=configs/$SERIES-$p-arm64.config
+	if grep -qx 'CONFIG_NO_HZ_FULL_ALL=y' "$c" && grep -qx 'CONFIG_COMPAT_VDSO=y' "$c" && ! grep -q '^CONFIG_X86_MSR_SYSCALLS' "$c"; then
+		ok "$c: CONFIG_NO_HZ_FULL_ALL=y and Debian's CONFIG_COMPAT_VDSO=y, no MSR system calls"
+	else
+		not_ok "$c lacks CONFIG_NO_HZ_FULL_ALL=y or CONFIG_COMPAT_VDSO=y, or has CONFIG_X86_MSR_SYSCALLS"
+	fi
+done
 # The rest tests the scripts' handling of bad input, the same for every
 # series: tests/run leaves it out (LIGHT=1) for a series other than the one under test.
 if [ "${LIGHT:-0}" = 1 ]; then finish; fi
@@ -48,6 +59,15 @@ expect_fail "an unknown profile lists the valid ones" "unknown profile 'nosuch':
 	env PROFILE=nosuch scripts/resolve-config "$work/x"
 expect_fail "an unknown series lists the valid ones" "unknown series '9.9': valid series are 6.1" \
 	env SERIES=9.9 scripts/check-vendor
+expect_fail "an unknown architecture lists the valid ones" "unknown architecture 'x86_64': valid architectures are amd64 arm64 " \
+	env ARCH=x86_64 scripts/check-vendor
+cp "$copy/kconfig-fragments/order" "$work/order"
+echo "tickless.config # only: armel" >>"$copy/kconfig-fragments/order"
+line=$(wc -l <"$copy/kconfig-fragments/order")
+expect_fail "an '# only:' word that names nothing is refused with file:line" \
+	"kconfig-fragments/order:$line: \"# only: armel\" names no series, architecture or profile" \
+	env BUILD_ROOT="$TOP/build" PROFILE=test "$copy/scripts/resolve-config" "$work/out.config"
+cp "$work/order" "$copy/kconfig-fragments/order"
 # In the template too: a series other than the default renders its control from it.
 sed -i 's/^Build-Depends: debhelper-compat (= 13),$/&\n               tickless-no-such-package,/' \
 	"$copy/debian/control" "$copy/debian/templates/control.in"
