@@ -49,10 +49,11 @@ load_arch() {
 	if [ -z "${1:-}" ] && [ -n "${DEB_HOST_ARCH:-}" ] && [ "$DEB_HOST_ARCH" != "$ARCH" ]; then
 		die "ARCH=$ARCH, but dpkg-buildpackage builds for $DEB_HOST_ARCH: give one of them"
 	fi
-	KERNEL_ARCH='' FLAVOUR='' NAME_SUFFIX='' COMPAT_ARCH=''
+	KERNEL_ARCH='' FLAVOUR='' NAME_SUFFIX='' COMPAT_ARCH='' IMAGE_TARGET='' IMAGE_FILE=''
 	# shellcheck source=/dev/null
 	. "$def"
 	: "${KERNEL_ARCH:?$def sets no KERNEL_ARCH}" "${FLAVOUR:?$def sets no FLAVOUR}"
+	: "${IMAGE_TARGET:?$def sets no IMAGE_TARGET}" "${IMAGE_FILE:?$def sets no IMAGE_FILE}"
 	GNU_TYPE=$(dpkg-architecture -a"$ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)
 	CROSS_COMPILE='' CROSS_COMPILE_COMPAT=''
 	if [ "$ARCH" != "$build_arch" ]; then CROSS_COMPILE=$GNU_TYPE-; fi

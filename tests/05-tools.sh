@@ -24,7 +24,7 @@ set -e
 if [ "$rc" = 2 ]; then ok "tickcheck -D 1e305d exits 2"; else not_ok "tickcheck -D 1e305d exited $rc"; fi
 
 # tickcheck against a fake /proc/interrupts (bind-mounted in a private mount
-# namespace): a CPU or LOC row that is missing must stop the run with exit 2,
+# namespace): a CPU or timer row that is missing must stop the run with exit 2,
 # never read as 0 ticks.
 fakeirq=$(mktemp -d)
 printf '           CPU1\nLOC:        100   Local timer interrupts\n' >"$fakeirq/nocol"
@@ -36,7 +36,7 @@ fake_irq() {
 	unshare --mount sh -c 'mount --bind "$1" /proc/interrupts && shift && exec "$@"' sh "$file" "$@"
 }
 if unshare --mount true 2>/dev/null && fake_irq "$fakeirq/noloc" true 2>/dev/null; then
-	for t in "nocol:no LOC count for CPU 0: no column" "noloc:no LOC count for CPU 0: no LOC row"; do
+	for t in "nocol:no LOC count for CPU 0: no column" "noloc:no timer tick row: neither LOC (x86) nor arch_timer"; do
 		set +e
 		out=$(fake_irq "$fakeirq/${t%%:*}" "$tc" -c 0 -D 0.1 -W 0 -m 0 -q 2>&1)
 		rc=$?

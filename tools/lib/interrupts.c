@@ -136,6 +136,25 @@ int irq_row_index(const struct irq_snapshot *s, const char *name)
 	return -1;
 }
 
+static int desc_ends_with(const char *desc, const char *word)
+{
+	size_t d = strlen(desc), w = strlen(word);
+
+	return d >= w && !strcmp(desc + d - w, word) && (d == w || isspace((unsigned char)desc[d - w - 1]));
+}
+
+int irq_timer_row(const struct irq_snapshot *s)
+{
+	int r = irq_row_index(s, "LOC");
+
+	if (r >= 0)
+		return r;
+	for (r = 0; r < s->nrows; r++)
+		if (desc_ends_with(s->rows[r].desc, "arch_timer"))
+			return r;
+	return -1;
+}
+
 int irq_col_index(const struct irq_snapshot *s, int cpu)
 {
 	/* With every CPU online, CPU n is column n: no search over 4096 columns per lookup. */

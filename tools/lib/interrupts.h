@@ -40,4 +40,10 @@ unsigned long long irq_delta(unsigned long long before, unsigned long long after
 /* The row index of @name, or -1. */
 int irq_row_index(const struct irq_snapshot *s, const char *name);
 
+/* The row of the periodic tick, or -1 when there is none: "LOC" (local timer
+ * interrupts) on x86; on arm64 the architected timer's row, which is named by
+ * its IRQ number (different under DT and ACPI), so it is found by its
+ * handler's name, "arch_timer", the last word of the description. */
+int irq_timer_row(const struct irq_snapshot *s);
+
 #endif

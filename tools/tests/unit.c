@@ -123,6 +123,7 @@ static void interrupts_missing_tests(void)
 	if (f)
 		fclose(f);
 	ok(irq_lookup(&s, "LOC", 0, &v) == -1, "interrupts: a missing LOC row is reported as missing");
+	ok(irq_timer_row(&s) == -1, "interrupts: no LOC and no arch_timer row: no timer row");
 	irq_snapshot_free(&s);
 	ok(irq_delta(10, 25) == 15, "interrupts: delta of a counter that did not wrap");
 	ok(irq_delta(0xfffffff0ull, 0x10) == 0x20, "interrupts: delta across the 32-bit wrap");
@@ -377,6 +378,17 @@ int main(int argc, char **argv)
 	ok(irq_row_index(&s, "ERR") < 0, "interrupts: rows without per-CPU counts are skipped");
 	ok(irq_count(&s, "NOPE", 1) == 0, "interrupts: an absent row counts 0");
 	ok(!strcmp(s.rows[irq_row_index(&s, "LOC")].desc, "Local timer interrupts"), "interrupts: description kept");
+	ok(irq_timer_row(&s) == irq_row_index(&s, "LOC"), "interrupts: x86's timer row is LOC");
+	irq_snapshot_free(&s);
+
+	f = fixture(dir, "interrupts-arm64.txt");
+	ok(f && irq_snapshot_read(f, &s) == 0, "interrupts: parses an arm64 (GICv3) file");
+	if (f)
+		fclose(f);
+	ok(irq_timer_row(&s) >= 0 && !strcmp(s.rows[irq_timer_row(&s)].name, "11"),
+	   "interrupts: arm64's timer row is the arch_timer one, by handler, not kvm guest ptimer");
+	ok(irq_count(&s, "11", 1) == 2499, "interrupts: arch_timer of CPU 1");
+	ok(irq_count(&s, "IPI0", 1) == 45, "interrupts: IPI rows are per-CPU rows");
 	irq_snapshot_free(&s);
 
 	f = fixture(dir, "interrupts-offline.txt");

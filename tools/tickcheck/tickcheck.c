@@ -199,17 +199,36 @@ static int sleep_s(double s)
 }
 
 /*
- * Every measured CPU needs its LOC count in the snapshot: a row or column
+ * The /proc/interrupts row that counts the tick (irq_timer_row: LOC on x86,
+ * arch_timer on arm64), found in the first snapshot and looked up by the same
+ * name in the second.
+ */
+static char timer_row[sizeof(((struct irq_row *)0)->name)];
+static char timer_desc[sizeof(((struct irq_row *)0)->desc)];
+
+/*
+ * Every measured CPU needs its tick count in the snapshot: a row or column
  * that is missing would otherwise read as 0 ticks, a perfect pass.
  */
 static int check_columns(const struct irq_snapshot *s, const struct loop *loops, int nloops, const char *when)
 {
 	unsigned long long v;
 
+	if (!timer_row[0]) {
+		int r = irq_timer_row(s);
+
+		if (r < 0) {
+			fprintf(stderr, "tickcheck: /proc/interrupts %s has no timer tick row: neither LOC (x86) nor arch_timer (arm64)\n",
+				when);
+			return -1;
+		}
+		snprintf(timer_row, sizeof(timer_row), "%s", s->rows[r].name);
+		snprintf(timer_desc, sizeof(timer_desc), "%s", s->rows[r].desc);
+	}
 	for (int i = 0; i < nloops; i++)
-		if (irq_lookup(s, "LOC", loops[i].cpu, &v)) {
-			fprintf(stderr, "tickcheck: /proc/interrupts %s has no LOC count for CPU %d: %s\n", when,
-				loops[i].cpu, irq_row_index(s, "LOC") < 0 ? "no LOC row (not x86?)" : "no column for it (is it online?)");
+		if (irq_lookup(s, timer_row, loops[i].cpu, &v)) {
+			fprintf(stderr, "tickcheck: /proc/interrupts %s has no %s count for CPU %d: %s\n", when, timer_row,
+				loops[i].cpu, irq_row_index(s, timer_row) < 0 ? "the row is gone" : "no column for it (is it online?)");
 			return -1;
 		}
 	return 0;
@@ -469,20 +488,21 @@ int main(int argc, char **argv)
 			snprintf(limit, sizeof(limit), "%g/s", max_rate);
 		printf("# tickcheck: %.1f s per CPU (%.3f s measured) after %.1f s warm-up; nohz_full: %s; tick limit: %s\n",
 		       duration, elapsed, warm_up, nohz_text, limit);
+		printf("# ticks: /proc/interrupts row %s (%s)\n", timer_row, timer_desc);
 	}
-	printf("# %4s %8s %9s %10s %8s %11s %11s %9s\n", "CPU", "LOC", "LOC/s", "other-irq",
+	printf("# %4s %8s %9s %10s %8s %11s %11s %9s\n", "CPU", "ticks", "ticks/s", "other-irq",
 	       "gaps", "max-gap-us", "stolen-us", "nohz_full");
 	for (int i = 0; i < nloops; i++) {
 		struct loop *l = &loops[i];
 		struct result *r = &res[i];
 
 		r->cpu = l->cpu;
-		r->loc = irq_between(&before, &after, "LOC", l->cpu);
+		r->loc = irq_between(&before, &after, timer_row, l->cpu);
 		r->loc_per_s = r->loc / elapsed;
 		for (int row = 0; row < after.nrows; row++) {
 			const char *name = after.rows[row].name;
 
-			if (strcmp(name, "LOC"))
+			if (strcmp(name, timer_row))
 				r->other += irq_between(&before, &after, name, l->cpu);
 		}
 		r->nohz_full = CPU_ISSET(l->cpu, &nohz);
@@ -513,7 +533,7 @@ int main(int argc, char **argv)
 			const char *name = after.rows[row].name;
 			unsigned long long d;
 
-			if (!strcmp(name, "LOC"))
+			if (!strcmp(name, timer_row))
 				continue;
 			d = irq_between(&before, &after, name, l->cpu);
 			if (d)
@@ -548,6 +568,8 @@ int main(int argc, char **argv)
 		fprintf(f, ",\n  \"duration_s\": %g,\n  \"elapsed_s\": %.6f,\n  \"warm_up_s\": %g,\n  \"nohz_full\": ",
 			duration, elapsed, warm_up);
 		rtjson_string(f, nohz_text);
+		fprintf(f, ",\n  \"timer_row\": ");
+		rtjson_string(f, timer_row);
 		fprintf(f, ",\n  \"max_ticks_per_sec\": ");
 		if (max_rate < 0)
 			fprintf(f, "null");
