@@ -50,10 +50,12 @@ load_arch() {
 		die "ARCH=$ARCH, but dpkg-buildpackage builds for $DEB_HOST_ARCH: give one of them"
 	fi
 	KERNEL_ARCH='' FLAVOUR='' NAME_SUFFIX='' COMPAT_ARCH='' IMAGE_TARGET='' IMAGE_FILE=''
+	MACHINES='' BOOTLOADERS='' MSR_SYSCALLS=no ARCH_BUILD_DEPENDS='' ARCH_BUILD_CONFLICTS=''
 	# shellcheck source=/dev/null
 	. "$def"
 	: "${KERNEL_ARCH:?$def sets no KERNEL_ARCH}" "${FLAVOUR:?$def sets no FLAVOUR}"
 	: "${IMAGE_TARGET:?$def sets no IMAGE_TARGET}" "${IMAGE_FILE:?$def sets no IMAGE_FILE}"
+	: "${MACHINES:?$def sets no MACHINES}" "${BOOTLOADERS:?$def sets no BOOTLOADERS}"
 	GNU_TYPE=$(dpkg-architecture -a"$ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)
 	CROSS_COMPILE='' CROSS_COMPILE_COMPAT=''
 	if [ "$ARCH" != "$build_arch" ]; then CROSS_COMPILE=$GNU_TYPE-; fi
