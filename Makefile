@@ -1,16 +1,17 @@
 # linux-tickless: thin entry points; each target calls one script.
 #   make deps            install what building and testing need (apt, root)
 #   make                 build the debs of the production profile into out/<series>/
+#   make ARCH=arm64      cross-build them for arm64 (in a build root; out/<series>/<profile>-arm64/)
 #   make check           the test suite (what CI runs)
 #   make bench           msr-bench in the test VM (VM_SMP=8: 8 vCPUs): JSON and a plot in out/bench/
 #   make bump            move SERIES to a new Debian kernel release (VERSION=...)
 # Variables: SERIES=6.1 (see series.d/), PROFILE=production|test (see
-# kconfig-fragments/profiles/), SIGNING_KEY=/path/key.pem (your module-signing key),
+# kconfig-fragments/profiles/), ARCH=amd64|arm64 (see arch.d/; default: this machine's), SIGNING_KEY=/path/key.pem (your module-signing key),
 # DISTCC_HOSTS="host1/8 host2/8" (distcc's syntax: spread the compile; README).
 
 SERIES ?= 6.1
 PROFILE ?= production
-export SERIES PROFILE SIGNING_KEY
+export SERIES PROFILE SIGNING_KEY ARCH
 
 .PHONY: all deb deps prepare configs bump rebuild-on-release check bench vm vm-test clean
 
@@ -41,7 +42,7 @@ bump:
 rebuild-on-release:
 	scripts/rebuild-on-release
 
-debian/control: debian/templates/control.in series.d/$(SERIES)
+debian/control: debian/templates/control.in debian/templates/control.arch.in series.d/$(SERIES) $(wildcard arch.d/*)
 	scripts/gen-debian-files
 
 check:

@@ -190,6 +190,8 @@ load_profile() {
 	OBJ_DIR=${OBJ_DIR:-$SERIES_DIR/obj-$PROFILE$NAME_SUFFIX}
 	# The committed result of resolve-config (make configs).
 	RESOLVED_CONFIG=$TOP/configs/$SERIES-$PROFILE$NAME_SUFFIX.config
+	# Where build-debs collects the packages.
+	DEB_DIR=$TOP/out/$SERIES/$PROFILE$NAME_SUFFIX
 }
 
 # The first word of every line of a list file ($1: patches/series,
@@ -316,11 +318,12 @@ load_build_identity() {
 	export KBUILD_BUILD_USER=linux-tickless KBUILD_BUILD_HOST=linux-tickless KBUILD_BUILD_VERSION=1
 }
 
-# The Build-Depends of a debian/control ($1), one dependency per line, with
-# its version relation: what apt-get satisfy takes.
+# The Build-Depends (or the field $2) of a debian/control ($1), one relation
+# per line, as written (with version, [arch] and <profile>): what apt-get
+# satisfy takes, which evaluates the architecture and profile restrictions.
 build_depends() {
-	awk '/^#/ { next }
-		/^[^ \t]/ { in_bd = ($1 == "Build-Depends:"); sub(/^Build-Depends:/, "") }
+	awk -v field="${2:-Build-Depends}:" '/^#/ { next }
+		/^[^ \t]/ { in_bd = ($1 == field); sub("^" field, "") }
 		/^$/ { exit }
 		in_bd { print }' "$1" | tr ',' '\n' | sed 's/^[ \t]*//; s/[ \t]*$//' | grep -v '^$'
 }
@@ -330,7 +333,9 @@ build_depends() {
 # $1: the source package's directory (default: the repository root).
 check_build_deps() {
 	local unmet
-	if ! unmet=$(cd "${1:-$TOP}" && dpkg-checkbuilddeps 2>&1); then
+	local cross=()
+	if [ -n "${CROSS_COMPILE:-}" ]; then cross=(-a"$ARCH" -Pcross); fi
+	if ! unmet=$(cd "${1:-$TOP}" && dpkg-checkbuilddeps "${cross[@]}" 2>&1); then
 		unmet=$(echo "$unmet" | sed -n 's/.*Unmet build dependencies: //p')
 		die "missing build dependencies: ${unmet:-see dpkg-checkbuilddeps}: run 'sudo make deps'"
 	fi

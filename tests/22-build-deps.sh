@@ -1,7 +1,7 @@
 #!/bin/bash
-# No undeclared host dependency can change a config: in a Debian 12 root that
-# holds build-essential, dpkg-dev and exactly the Build-Depends of
-# debian/control (mmdebstrap, cached in build/cache/ like the VM's root),
+# No undeclared host dependency can change a config: in the native build root
+# (scripts/make-build-root: build-essential, dpkg-dev, ccache and exactly the
+# Build-Depends of debian/control; mmdebstrap, cached in build/cache/),
 # dpkg-checkbuilddeps is satisfied and every series' committed configs resolve
 # unchanged. A pahole and a rustc planted in /usr/local/bin of that root must
 # not reach the config either. The contrast, so that the check can fail: with
@@ -17,24 +17,14 @@ if [ "$(id -u)" != 0 ]; then
 	skip "the build-dependency root" "building a root with mmdebstrap and chroot needs root"
 	finish
 fi
+native=$(dpkg --print-architecture)
 mapfile -t deps < <(build_depends debian/control)
-pkgs=(build-essential dpkg-dev)
-for d in "${deps[@]}"; do
-	# "name (= version)" -> "name=version", as apt takes it; debhelper-compat
-	# is a virtual package that debhelper provides.
-	name=${d%% *}
-	case "$d" in
-	debhelper-compat*) pkgs+=(debhelper) ;;
-	*"(= "*) v=${d#*(= }; pkgs+=("$name=${v%)}") ;;
-	*) pkgs+=("$name") ;;
-	esac
-done
-if ! tarball=$(scripts/make-rootfs build-deps "${pkgs[@]}" 2>"$TOP/build/build-deps-root.log"); then
-	not_ok "mmdebstrap of the build-dependency root failed"
+if ! tarball=$(ARCH=$native scripts/make-build-root 2>"$TOP/build/build-deps-root.log"); then
+	not_ok "mmdebstrap of the $native build root failed"
 	tail -n 10 "$TOP/build/build-deps-root.log" | diag
 	finish
 fi
-ok "a root with build-essential, dpkg-dev and the ${#deps[@]} Build-Depends (${tarball#"$TOP"/})"
+ok "the $native build root: build-essential, dpkg-dev and the ${#deps[@]} Build-Depends as apt resolves them (${tarball#"$TOP"/})"
 
 # Every series' tree unpacked and patched on the host (tar and quilt change no
 # config); the configs are resolved inside the root.
@@ -59,9 +49,25 @@ in_root() {
 			BUILD_ROOT=/build LC_ALL=C.UTF-8 bash -c "cd /repo && $*"' "$root" "$TOP" "$root" "$TOP/build" "$@"
 }
 check "dpkg-checkbuilddeps: the root satisfies debian/control's Build-Depends and Build-Conflicts" in_root dpkg-checkbuilddeps
+# A cross build asks for what only it needs (Debian's annotations: :native,
+# <cross>, [arch]): from the native root, dpkg-checkbuilddeps -aarm64 -Pcross
+# names the arm64 cross toolchain, the compat vDSO's compiler and the
+# target's libc6-dev and libssl-dev, and nothing that the native build has.
+cross_unmet() {
+	in_root "dpkg-checkbuilddeps -aarm64 -Pcross 2>&1" | sed -n 's/.*Unmet build dependencies: //p' |
+		tr ' ' '\n' | sed '/^$/d; /^(/d' | sort | tr '\n' ' '
+}
+want='binutils-aarch64-linux-gnu:native gcc-12-aarch64-linux-gnu gcc-12-arm-linux-gnueabihf libc6-dev:arm64 libssl-dev:arm64 '
+got=$(cross_unmet || true)
+if [ "$native" != amd64 ]; then
+	skip "dpkg-checkbuilddeps -aarm64 -Pcross from the native root" "this machine is $native, the check is written for an amd64 build machine"
+elif [ "$got" = "$want" ]; then
+	ok "dpkg-checkbuilddeps -aarm64 -Pcross from the native root asks only for the cross build's: $got"
+else
+	not_ok "dpkg-checkbuilddeps -aarm64 -Pcross from the native root asks for '$got', expected '$want'"
+fi
 # The Build-Depends are those of a native build: this machine's architecture
 # only (another one's configs need its cross compiler, which test 20 has).
-native=$(dpkg --print-architecture)
 for s in $series; do
 	check "series $s: the committed $native configs resolve unchanged in the root" in_root "SERIES=$s ARCHES=$native scripts/update-configs --check"
 done
