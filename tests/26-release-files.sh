@@ -111,6 +111,17 @@ if grep -q '^Package: linux-tickless-publish-test' "$work/repo/dists/bookworm/ma
 else
 	not_ok "the package is missing from Packages"
 fi
+# An arm64 deb goes into binary-arm64 alone; the Release names both.
+sed -i 's/^Architecture: amd64/Architecture: arm64/' "$work/pkg/DEBIAN/control"
+dpkg-deb -b "$work/pkg" "$work/test-arm64.deb" >/dev/null
+check "publish-repo of an arm64 package" env REPO_DIR="$work/repo" SIGN_KEY="$fpr" VALID_DAYS=9 scripts/publish-repo "$work/test-arm64.deb"
+pkgs_arch() { sed -n '/^Package: linux-tickless-publish-test/,/^$/ s/^Architecture: //p' "$work/repo/dists/bookworm/main/binary-$1/Packages" | tr '\n' ' '; }
+if [ "$(pkgs_arch arm64)" = "arm64 " ] && [ "$(pkgs_arch amd64)" = "amd64 " ] &&
+	grep -qx 'Architectures: amd64 arm64' "$work/repo/dists/bookworm/Release"; then
+	ok "binary-arm64 lists the arm64 package, binary-amd64 the amd64 one, the Release both architectures"
+else
+	not_ok "per-architecture indices: binary-arm64 '$(pkgs_arch arm64)', binary-amd64 '$(pkgs_arch amd64)', $(grep '^Architectures:' "$work/repo/dists/bookworm/Release")"
+fi
 published=$(readlink -f "$work/repo")
 echo "not a package" >"$work/broken.deb"
 expect_fail "a file that is not a .deb is refused, named" "$work/broken.deb is not a .deb package" \

@@ -64,11 +64,12 @@ use_test_build() {
 	. "$TOP/scripts/lib.sh"
 	export PROFILE=test
 	load_series
+	load_profile
 	load_build_identity
-	OUT=$TOP/out/$SERIES/$PROFILE
+	OUT=$DEB_DIR
 }
 
 # The .deb of package $1 in OUT.
-deb_path() { echo "$OUT/${1}_${PKG_VERSION}_amd64.deb"; }
+deb_path() { echo "$OUT/${1}_${PKG_VERSION}_$ARCH.deb"; }
 
 finish() { exit "$FAILED"; }
