@@ -51,11 +51,13 @@ load_arch() {
 	fi
 	KERNEL_ARCH='' FLAVOUR='' NAME_SUFFIX='' COMPAT_ARCH='' IMAGE_TARGET='' IMAGE_FILE=''
 	MACHINES='' BOOTLOADERS='' MSR_SYSCALLS=no ARCH_BUILD_DEPENDS='' ARCH_BUILD_CONFLICTS=''
+	VM_QEMU='' VM_MACHINE='' VM_TCG_CPU='' VM_BOOT='' VM_FIRMWARE='' VM_FIRMWARE_VARS='' VM_GRUB='' VM_CONSOLE=''
 	# shellcheck source=/dev/null
 	. "$def"
 	: "${KERNEL_ARCH:?$def sets no KERNEL_ARCH}" "${FLAVOUR:?$def sets no FLAVOUR}"
 	: "${IMAGE_TARGET:?$def sets no IMAGE_TARGET}" "${IMAGE_FILE:?$def sets no IMAGE_FILE}"
 	: "${MACHINES:?$def sets no MACHINES}" "${BOOTLOADERS:?$def sets no BOOTLOADERS}"
+	: "${VM_QEMU:?$def sets no VM_QEMU}" "${VM_BOOT:?$def sets no VM_BOOT}" "${VM_CONSOLE:?$def sets no VM_CONSOLE}"
 	GNU_TYPE=$(dpkg-architecture -a"$ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)
 	CROSS_COMPILE='' CROSS_COMPILE_COMPAT=''
 	if [ "$ARCH" != "$build_arch" ]; then CROSS_COMPILE=$GNU_TYPE-; fi
