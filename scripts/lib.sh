@@ -58,11 +58,13 @@ load_arch() {
 	: "${IMAGE_TARGET:?$def sets no IMAGE_TARGET}" "${IMAGE_FILE:?$def sets no IMAGE_FILE}"
 	: "${MACHINES:?$def sets no MACHINES}" "${BOOTLOADERS:?$def sets no BOOTLOADERS}"
 	: "${VM_QEMU:?$def sets no VM_QEMU}" "${VM_BOOT:?$def sets no VM_BOOT}" "${VM_CONSOLE:?$def sets no VM_CONSOLE}"
-	GNU_TYPE=$(dpkg-architecture -a"$ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)
+	# -f: dpkg-buildpackage exports DEB_HOST_GNU_TYPE, which would otherwise
+	# answer for every -a (the compat vDSO's armhf among them).
+	GNU_TYPE=$(dpkg-architecture -f -a"$ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)
 	CROSS_COMPILE='' CROSS_COMPILE_COMPAT=''
 	if [ "$ARCH" != "$build_arch" ]; then CROSS_COMPILE=$GNU_TYPE-; fi
 	if [ -n "$COMPAT_ARCH" ]; then
-		CROSS_COMPILE_COMPAT=$(dpkg-architecture -a"$COMPAT_ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)-
+		CROSS_COMPILE_COMPAT=$(dpkg-architecture -f -a"$COMPAT_ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)-
 	fi
 }
 
