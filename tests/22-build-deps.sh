@@ -57,7 +57,9 @@ cross_unmet() {
 	in_root "dpkg-checkbuilddeps -aarm64 -Pcross 2>&1" | sed -n 's/.*Unmet build dependencies: //p' |
 		tr ' ' '\n' | sed '/^$/d; /^(/d' | sort | tr '\n' ' '
 }
-want='binutils-aarch64-linux-gnu:native gcc-12-aarch64-linux-gnu gcc-12-arm-linux-gnueabihf libc6-dev:arm64 libssl-dev:arm64 '
+# (dpkg names the target's libc6-dev and libssl-dev without :arm64; the
+# root has the amd64 ones, so these are arm64's.)
+want='binutils-aarch64-linux-gnu:native gcc-12-aarch64-linux-gnu gcc-12-arm-linux-gnueabihf libc6-dev libssl-dev '
 got=$(cross_unmet || true)
 if [ "$native" != amd64 ]; then
 	skip "dpkg-checkbuilddeps -aarm64 -Pcross from the native root" "this machine is $native, the check is written for an amd64 build machine"
