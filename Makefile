@@ -11,7 +11,12 @@
 
 SERIES ?= 6.1
 PROFILE ?= production
-export SERIES PROFILE SIGNING_KEY ARCH
+export SERIES PROFILE SIGNING_KEY
+# Only when given: an empty ARCH in the environment would reach every make the
+# scripts run, and the kselftests' own Makefile reads ARCH as kbuild's name.
+ifdef ARCH
+export ARCH
+endif
 
 .PHONY: all deb deps prepare configs bump rebuild-on-release check bench vm vm-test clean
 

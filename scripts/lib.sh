@@ -42,7 +42,9 @@ valid_names() {
 # build machine's.
 load_arch() {
 	local build_arch def
-	build_arch=$(dpkg-architecture -qDEB_BUILD_ARCH 2>/dev/null)
+	# dpkg, not dpkg-architecture: make deps reads arch.d/ before it has
+	# installed dpkg-dev.
+	build_arch=$(dpkg --print-architecture)
 	ARCH=${1:-${ARCH:-${DEB_HOST_ARCH:-$build_arch}}}
 	def=$TOP/arch.d/$ARCH
 	[ -f "$def" ] || die "unknown architecture '$ARCH': valid architectures are $(valid_names "$TOP/arch.d")(ARCH=..., Debian's names, not kbuild's)"
@@ -58,6 +60,8 @@ load_arch() {
 	: "${IMAGE_TARGET:?$def sets no IMAGE_TARGET}" "${IMAGE_FILE:?$def sets no IMAGE_FILE}"
 	: "${MACHINES:?$def sets no MACHINES}" "${BOOTLOADERS:?$def sets no BOOTLOADERS}"
 	: "${VM_QEMU:?$def sets no VM_QEMU}" "${VM_BOOT:?$def sets no VM_BOOT}" "${VM_CONSOLE:?$def sets no VM_CONSOLE}"
+	command -v dpkg-architecture >/dev/null ||
+		die "dpkg-architecture is missing (package dpkg-dev), needed to name ARCH=$ARCH's toolchain: run 'sudo make deps'"
 	# -f: dpkg-buildpackage exports DEB_HOST_GNU_TYPE, which would otherwise
 	# answer for every -a (the compat vDSO's armhf among them).
 	GNU_TYPE=$(dpkg-architecture -f -a"$ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)
