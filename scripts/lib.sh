@@ -142,6 +142,11 @@ archive_versions() {
 	apt-cache madison "$1" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u
 }
 
+# The same for another architecture ($1) than this machine's (foreign_apt).
+foreign_archive_versions() {
+	foreign_apt "$1" apt-cache madison "$2" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u
+}
+
 # The newest of them, in dpkg's version order.
 newest_version() {
 	local best='' v
@@ -151,16 +156,18 @@ newest_version() {
 	echo "$best"
 }
 
-# apt-get ($2...) on another architecture's ($1) packages of this machine's
-# sources, for apt-get download of linux-config-<series>:arm64: its own lists,
-# cache and an empty dpkg status in build/cache/apt-<arch>, so neither apt's
-# state here nor dpkg's architectures change (no dpkg --add-architecture).
+# apt-get or apt-cache ($2...) on another architecture's ($1) packages of
+# this machine's sources, for apt-get download of linux-config-<series>:arm64:
+# its own lists, cache and an empty dpkg status in build/cache/apt-<arch>, so
+# neither apt's state here nor dpkg's architectures change (no dpkg
+# --add-architecture).
 foreign_apt() {
-	local arch=$1 dir=$BUILD_ROOT/cache/apt-$1
+	local arch=$1 dir=$BUILD_ROOT/cache/apt-$1 tool=apt-get
 	shift
+	if [ "$1" = apt-cache ]; then tool=apt-cache && shift; fi
 	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
 	touch "$dir/status"
-	apt-get -q -o APT::Architecture="$arch" -o APT::Architectures="$arch" -o APT::Sandbox::User=root \
+	"$tool" -q -o APT::Architecture="$arch" -o APT::Architectures="$arch" -o APT::Sandbox::User=root \
 		-o Dir::State::Lists="$dir/lists" -o Dir::State::Status="$dir/status" -o Dir::Cache="$dir" "$@"
 }
 
@@ -168,10 +175,16 @@ foreign_apt() {
 # signed linux-image-$STOCK_KREL, or before Debian has signed that upload its
 # -unsigned twin (the same kernel, /boot/vmlinuz-$STOCK_KREL, without the
 # Secure Boot signature, which the test VM does not check).
+# Another architecture's packages are looked up in its own apt state
+# (foreign_apt, updated here: this machine's lists have none of them).
 stock_image_package() {
-	local pkg=linux-image-$STOCK_KREL
-	if ! archive_versions "$pkg" | grep -qxF "$VENDOR_VERSION" &&
-		archive_versions "$pkg-unsigned" | grep -qxF "$VENDOR_VERSION"; then
+	local pkg=linux-image-$STOCK_KREL versions=(archive_versions)
+	if [ -n "$CROSS_COMPILE" ]; then
+		foreign_apt "$ARCH" update -qq >/dev/null || die "apt-get update of the $ARCH package lists failed: is Debian's archive reachable?"
+		versions=(foreign_archive_versions "$ARCH")
+	fi
+	if ! "${versions[@]}" "$pkg" | grep -qxF "$VENDOR_VERSION" &&
+		"${versions[@]}" "$pkg-unsigned" | grep -qxF "$VENDOR_VERSION"; then
 		pkg=$pkg-unsigned
 	fi
 	echo "$pkg"
