@@ -62,10 +62,13 @@ if [ "$ARCH" = arm64 ] && [ "$(od -An -j56 -N4 -c "$vmlinuz" 2>/dev/null | tr -d
 else
 	not_ok "/boot/vmlinuz-$KREL is not an arm64 Image"
 fi
-mods=$(find "$x/image/lib/modules/$KREL" -name '*.ko' | sort)
+# 6.12's configs compress modules (MODULE_COMPRESS_XZ) after signing them:
+# the signature and the ELF header are inside.
+mods=$(find "$x/image/lib/modules/$KREL" -name '*.ko' -o -name '*.ko.xz' | sort)
 nmods=$(grep -c . <<<"$mods" || true)
 unsigned=0 foreign=0
 for m in $mods; do
+	case $m in *.xz) xz -dc "$m" >"$x/module.ko" && m=$x/module.ko ;; esac
 	tail -c 28 "$m" | grep -q '~Module signature appended~' || unsigned=$((unsigned + 1))
 	[ "$(elf_machine "$m")" = "$want_machine" ] || foreign=$((foreign + 1))
 done
