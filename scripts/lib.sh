@@ -137,14 +137,13 @@ copy_source_tree() {
 	fi
 }
 
-# Every version of a package that apt can install, one per line.
+# Every version of a package ($1) that apt can install, one per line; $2
+# names another architecture than this machine's, looked up in its own apt
+# state (foreign_apt).
 archive_versions() {
-	apt-cache madison "$1" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u
-}
-
-# The same for another architecture ($1) than this machine's (foreign_apt).
-foreign_archive_versions() {
-	foreign_apt "$1" apt-cache madison "$2" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u
+	local query=(apt-cache)
+	if [ -n "${2:-}" ]; then query=(foreign_apt "$2" apt-cache); fi
+	"${query[@]}" madison "$1" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u
 }
 
 # The newest of them, in dpkg's version order.
@@ -178,13 +177,13 @@ foreign_apt() {
 # Another architecture's packages are looked up in its own apt state
 # (foreign_apt, updated here: this machine's lists have none of them).
 stock_image_package() {
-	local pkg=linux-image-$STOCK_KREL versions=(archive_versions)
+	local pkg=linux-image-$STOCK_KREL foreign=''
 	if [ -n "$CROSS_COMPILE" ]; then
+		foreign=$ARCH
 		foreign_apt "$ARCH" update -qq >/dev/null || die "apt-get update of the $ARCH package lists failed: is Debian's archive reachable?"
-		versions=(foreign_archive_versions "$ARCH")
 	fi
-	if ! "${versions[@]}" "$pkg" | grep -qxF "$VENDOR_VERSION" &&
-		"${versions[@]}" "$pkg-unsigned" | grep -qxF "$VENDOR_VERSION"; then
+	if ! archive_versions "$pkg" "$foreign" | grep -qxF "$VENDOR_VERSION" &&
+		archive_versions "$pkg-unsigned" "$foreign" | grep -qxF "$VENDOR_VERSION"; then
 		pkg=$pkg-unsigned
 	fi
 	echo "$pkg"
