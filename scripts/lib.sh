@@ -51,7 +51,7 @@ load_arch() {
 	if [ -z "${1:-}" ] && [ -n "${DEB_HOST_ARCH:-}" ] && [ "$DEB_HOST_ARCH" != "$ARCH" ]; then
 		die "ARCH=$ARCH, but dpkg-buildpackage builds for $DEB_HOST_ARCH: give one of them"
 	fi
-	KERNEL_ARCH='' FLAVOUR='' NAME_SUFFIX='' COMPAT_ARCH='' IMAGE_TARGET='' IMAGE_FILE=''
+	KERNEL_ARCH='' FLAVOUR='' NAME_SUFFIX='' COMPAT_ARCH='' IMAGE_TARGET='' IMAGE_FILE='' DTBS=no
 	MACHINES='' BOOTLOADERS='' MSR_SYSCALLS=no ARCH_BUILD_DEPENDS='' ARCH_BUILD_CONFLICTS=''
 	VM_QEMU='' VM_MACHINE='' VM_TCG_CPU='' VM_BOOT='' VM_FIRMWARE='' VM_FIRMWARE_VARS='' VM_GRUB='' VM_CONSOLE=''
 	# shellcheck source=/dev/null
@@ -176,8 +176,10 @@ foreign_apt() {
 # Secure Boot signature, which the test VM does not check).
 # Another architecture's packages are looked up in its own apt state
 # (foreign_apt, updated here: this machine's lists have none of them).
+# Usage: stock_image_package RELEASE   ($STOCK_KREL, or another of Debian's
+# releases of the pinned version, such as 6.1.0-57-cloud-arm64)
 stock_image_package() {
-	local pkg=linux-image-$STOCK_KREL foreign=''
+	local pkg=linux-image-${1:?usage: stock_image_package RELEASE} foreign=''
 	if [ -n "$CROSS_COMPILE" ]; then
 		foreign=$ARCH
 		foreign_apt "$ARCH" update -qq >/dev/null || die "apt-get update of the $ARCH package lists failed: is Debian's archive reachable?"
