@@ -170,6 +170,18 @@ foreign_apt() {
 		-o Dir::State::Lists="$dir/lists" -o Dir::State::Status="$dir/status" -o Dir::Cache="$dir" "$@"
 }
 
+# apt-get update of another architecture's apt state, one at a time: apt
+# does not wait for its lists lock, and the cross suite looks up stock
+# packages from the VM image build and a test at once.
+foreign_apt_update() {
+	local dir=$BUILD_ROOT/cache/apt-$1
+	mkdir -p "$dir"
+	(
+		flock 9
+		foreign_apt "$1" update -qq >/dev/null
+	) 9>"$dir/update.lock"
+}
+
 # Debian's own image package of the pinned version, the contrast to ours: the
 # signed linux-image-$STOCK_KREL, or before Debian has signed that upload its
 # -unsigned twin (the same kernel, /boot/vmlinuz-$STOCK_KREL, without the
@@ -182,7 +194,7 @@ stock_image_package() {
 	local pkg=linux-image-${1:?usage: stock_image_package RELEASE} foreign=''
 	if [ -n "$CROSS_COMPILE" ]; then
 		foreign=$ARCH
-		foreign_apt "$ARCH" update -qq >/dev/null || die "apt-get update of the $ARCH package lists failed: is Debian's archive reachable?"
+		foreign_apt_update "$ARCH" || die "apt-get update of the $ARCH package lists failed: is Debian's archive reachable?"
 	fi
 	if ! archive_versions "$pkg" "$foreign" | grep -qxF "$VENDOR_VERSION" &&
 		archive_versions "$pkg-unsigned" "$foreign" | grep -qxF "$VENDOR_VERSION"; then
