@@ -71,9 +71,12 @@ cp "$work/order" "$copy/kconfig-fragments/order"
 # In the template too: a series other than the default renders its control from it.
 sed -i 's/^Build-Depends: debhelper-compat (= 13),$/&\n               tickless-no-such-package,/' \
 	"$copy/debian/control" "$copy/debian/templates/control.in"
+# The native build's check, also in the cross suite (ARCH=arm64): a cross
+# build's dependencies are its build root's, resolved when the root is made
+# (test 22 checks what dpkg-checkbuilddeps -a asks for there).
 expect_fail "a missing build dependency is named, with the fix" \
 	"missing build dependencies: tickless-no-such-package: run 'sudo make deps'" \
-	env BUILD_ROOT="$TOP/build" "$copy/scripts/build-debs"
+	env ARCH="$(dpkg --print-architecture)" BUILD_ROOT="$TOP/build" "$copy/scripts/build-debs"
 mv "$copy/configs/vendor/$SERIES/config.amd64_none_amd64" "$work/vendor-config"
 expect_fail "a missing Debian config of the pin is named, with the fix" \
 	"configs/vendor/$SERIES/config.amd64_none_amd64 is missing .*restore it with git" \
