@@ -51,7 +51,7 @@ load_arch() {
 	if [ -z "${1:-}" ] && [ -n "${DEB_HOST_ARCH:-}" ] && [ "$DEB_HOST_ARCH" != "$ARCH" ]; then
 		die "ARCH=$ARCH, but dpkg-buildpackage builds for $DEB_HOST_ARCH: give one of them"
 	fi
-	KERNEL_ARCH='' FLAVOUR='' NAME_SUFFIX='' COMPAT_ARCH='' IMAGE_TARGET='' IMAGE_FILE='' DTBS=no
+	KERNEL_ARCH='' FLAVOUR='' NAME_SUFFIX='' COMPAT_ARCH='' IMAGE_TARGET='' IMAGE_FILE=''
 	MACHINES='' BOOTLOADERS='' MSR_SYSCALLS=no ARCH_BUILD_DEPENDS='' ARCH_BUILD_CONFLICTS=''
 	VM_QEMU='' VM_MACHINE='' VM_TCG_CPU='' VM_BOOT='' VM_FIRMWARE='' VM_FIRMWARE_VARS='' VM_GRUB='' VM_CONSOLE=''
 	# shellcheck source=/dev/null
@@ -168,6 +168,15 @@ foreign_apt() {
 	touch "$dir/status"
 	"$tool" -q -o APT::Architecture="$arch" -o APT::Architectures="$arch" -o APT::Sandbox::User=root \
 		-o Dir::State::Lists="$dir/lists" -o Dir::State::Status="$dir/status" -o Dir::Cache="$dir" "$@"
+}
+
+# Whether the kernel in object directory $1 has device trees to ship, decided
+# as the kernel's own scripts/package/builddeb does: a config with
+# OF_EARLY_FLATTREE, on an architecture that has boot/dts. Debian's arm64
+# configs have it (boards boot with a device tree, servers with ACPI); its
+# x86 ones do not.
+has_dtbs() {
+	grep -qx 'CONFIG_OF_EARLY_FLATTREE=y' "$1/.config" && [ -d "$SRC_DIR/arch/$KERNEL_ARCH/boot/dts" ]
 }
 
 # apt-get update of another architecture's apt state, one at a time: apt

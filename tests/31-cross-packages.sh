@@ -78,32 +78,33 @@ if [ "$nmods" -gt 0 ] && [ "$unsigned" = 0 ] && [ "$foreign" = 0 ]; then
 else
 	not_ok "$nmods modules: $unsigned unsigned, $foreign not $ARCH objects"
 fi
-# Device trees (arch.d DTBS): the same list as Debian's image of the config
-# this profile starts from (BASE_CONFIG, config.<arch>_none_<flavour>), each
-# one a flattened device tree (magic d00dfeed).
-if [ "$DTBS" = yes ]; then
-	dtb_dir=usr/lib/linux-image-$KREL
-	ours=$(cd "$x/image/$dtb_dir" 2>/dev/null && find . -type f \( -name '*.dtb' -o -name '*.dtbo' \) | sort)
-	notfdt=0
-	for d in $ours; do
-		[ "$(od -An -N4 -tx1 "$x/image/$dtb_dir/$d" | tr -d ' ')" = d00dfeed ] || notfdt=$((notfdt + 1))
-	done
-	base_release=$VENDOR_ABI-${BASE_CONFIG#config."$ARCH"_none_}
-	stock_pkg=$(stock_image_package "$base_release")
-	mkdir "$x/stock"
-	if (cd "$x/stock" && foreign_apt "$ARCH" download "$stock_pkg=$VENDOR_VERSION" >/dev/null); then
-		theirs=$(dpkg-deb --fsys-tarfile "$x"/stock/*.deb | tar -t | sed -n "s|^\./usr/lib/linux-image-$base_release/\(.*\.dtbo\{0,1\}\)\$|./\1|p" | sort)
-		missing=$(comm -13 <(echo "$ours") <(echo "$theirs") | grep -c . || true)
-		extra=$(comm -23 <(echo "$ours") <(echo "$theirs") | grep -c . || true)
-		if [ -n "$ours" ] && [ "$missing" = 0 ] && [ "$extra" = 0 ] && [ "$notfdt" = 0 ]; then
-			ok "/$dtb_dir: the $(grep -c . <<<"$ours") device trees of $stock_pkg $VENDOR_VERSION, each a flattened device tree"
-		else
-			not_ok "/$dtb_dir: $(grep -c . <<<"$ours") device trees ($notfdt not a device tree), $missing of $stock_pkg's missing, $extra more"
-			{ comm -3 <(echo "$ours") <(echo "$theirs") | head -n 10; } | diag
-		fi
+# Device trees: the same list as Debian's image of the config this profile
+# starts from (BASE_CONFIG, config.<arch>_none_<flavour>), each one a
+# flattened device tree (magic d00dfeed), and not none.
+dtb_dir=usr/lib/linux-image-$KREL
+ours=''
+if [ -d "$x/image/$dtb_dir" ]; then
+	ours=$(cd "$x/image/$dtb_dir" && find . -type f \( -name '*.dtb' -o -name '*.dtbo' \) | sort)
+fi
+notfdt=0
+for d in $ours; do
+	[ "$(od -An -N4 -tx1 "$x/image/$dtb_dir/$d" | tr -d ' ')" = d00dfeed ] || notfdt=$((notfdt + 1))
+done
+base_release=$VENDOR_ABI-${BASE_CONFIG#config."$ARCH"_none_}
+stock_pkg=$(stock_image_package "$base_release")
+mkdir "$x/stock"
+if (cd "$x/stock" && foreign_apt "$ARCH" download "$stock_pkg=$VENDOR_VERSION" >/dev/null); then
+	theirs=$(dpkg-deb --fsys-tarfile "$x"/stock/*.deb | tar -t | sed -n "s|^\./usr/lib/linux-image-$base_release/\(.*\.dtbo\{0,1\}\)\$|./\1|p" | sort)
+	missing=$(comm -13 <(echo "$ours") <(echo "$theirs") | grep -c . || true)
+	extra=$(comm -23 <(echo "$ours") <(echo "$theirs") | grep -c . || true)
+	if [ -n "$ours" ] && [ "$missing" = 0 ] && [ "$extra" = 0 ] && [ "$notfdt" = 0 ]; then
+		ok "/$dtb_dir: the $(grep -c . <<<"$ours") device trees of $stock_pkg $VENDOR_VERSION, each a flattened device tree"
 	else
-		not_ok "cannot download $stock_pkg $VENDOR_VERSION ($ARCH) to compare its device trees: is Debian's archive reachable?"
+		not_ok "/$dtb_dir: $(grep -c . <<<"$ours") device trees ($notfdt not a device tree), $missing of $stock_pkg's missing, $extra more"
+		{ comm -3 <(echo "$ours") <(echo "$theirs") | head -n 10; } | diag
 	fi
+else
+	not_ok "cannot download $stock_pkg $VENDOR_VERSION ($ARCH) to compare its device trees: is Debian's archive reachable?"
 fi
 hdr=$x/headers/usr/src/linux-headers-$KREL
 progs=$(find "$hdr/scripts" -type f -executable | while read -r f; do [ -z "$(elf_machine "$f")" ] || echo "$f"; done)
